@@ -9,7 +9,7 @@ CSTD     := -std=gnu11
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
 CFLAGS   ?=
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(EXTRA_CFLAGS) -Imodel -Isim
+CFLAGS   += $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(EXTRA_CFLAGS) -Imodel -Isim
 LDFLAGS  += $(EXTRA_LDFLAGS)
 SCENARIOS := $(sort $(wildcard conformance/scenarios/*.scn))
 

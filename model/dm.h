@@ -361,7 +361,7 @@ enum {
 	DM_BUG_NO_PUBLISH = 1 << 0,	/* EX down-convert forgets to publish the LVB */
 	DM_BUG_GRANT_EX_BESIDE_PR = 1 << 1,	/* EX granted although PR is held */
 	DM_BUG_POLL_IGNORES_BLOCKED = 1 << 2,	/* poll reports 0 while BLOCKED */
-	DM_BUG_HOLDER_LEAK = 1 << 3,	/* a cached-grant open skips the holder count */
+	DM_BUG_HOLDER_LEAK = 1 << 3,	/* an EX open is served from a cached PR */
 };
 void dm_set_bugs(struct dm_model *m, unsigned bugs);
 
