@@ -23,6 +23,12 @@ SIM_OBJ   := $(SIM_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HOBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 
+FUSE_SRC  := $(wildcard fs/*.c)
+FUSE_OBJ  := $(FUSE_SRC:%.c=$(BUILD)/%.o)
+FUSE_BIN  := $(if $(FUSE_SRC),$(BUILD)/dlmfs-fuse)
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null) -lpthread
+
 LIBDM  := $(BUILD)/libdm.a
 LIBSIM := $(BUILD)/libsim.a
 SIMBIN := $(BUILD)/dlmfs-sim
@@ -30,7 +36,7 @@ SIMBIN := $(BUILD)/dlmfs-sim
 .PHONY: all check run sim fuzz coverage bench valgrind asan install clean help deps \
 	unit scenarios explore-check
 
-all: $(SIMBIN) $(UNIT_BIN)
+all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN)
 
 help:
 	@echo "make run        build, run the scenario corpus, print the rule table"
@@ -42,11 +48,18 @@ help:
 	@echo "make clean"
 
 deps:
-	@scripts/deps.sh build
+	@scripts/deps.sh all
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fs/%.o: fs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUSE_CFLAGS) -Ifs -MMD -MP -c $< -o $@
+
+$(BUILD)/dlmfs-fuse: $(FUSE_OBJ) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDFLAGS)
 
 $(LIBDM): $(MODEL_OBJ)
 	@mkdir -p $(dir $@)
