@@ -2,7 +2,9 @@
 /*
  * model_helpers.c - shared helpers for the model's cmocka unit tests.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
