@@ -9,7 +9,7 @@ CSTD     := -std=gnu11
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
 CFLAGS   ?=
-CFLAGS   += $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(EXTRA_CFLAGS) -Imodel -Isim
+CFLAGS   += $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(EXTRA_CFLAGS) -Imodel -Isim -Iconformance
 LDFLAGS  += $(EXTRA_LDFLAGS)
 SCENARIOS := $(sort $(wildcard conformance/scenarios/*.scn))
 
@@ -29,6 +29,15 @@ FUSE_BIN  := $(if $(FUSE_SRC),$(BUILD)/dlmfs-fuse)
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   = $(shell pkg-config --libs fuse3 2>/dev/null) -lpthread
 
+CONF_MAINS := conformance/conform_main.c conformance/agent_main.c
+CONF_SRC  := $(filter-out $(CONF_MAINS),$(wildcard conformance/*.c))
+CONF_OBJ  := $(CONF_SRC:%.c=$(BUILD)/%.o)
+CONF_BIN  := $(if $(wildcard conformance/conform_main.c),$(BUILD)/dlmfs-conform) \
+	     $(if $(wildcard conformance/agent_main.c),$(BUILD)/dlmfs-agent)
+LIBCONF   := $(BUILD)/libconf.a
+CONF_TEST_SRC := $(wildcard tests/conformance/test_*.c)
+CONF_TEST_BIN := $(CONF_TEST_SRC:tests/conformance/%.c=$(BUILD)/tests/%)
+
 LIBDM  := $(BUILD)/libdm.a
 LIBSIM := $(BUILD)/libsim.a
 SIMBIN := $(BUILD)/dlmfs-sim
@@ -36,7 +45,7 @@ SIMBIN := $(BUILD)/dlmfs-sim
 .PHONY: all check run sim fuzz coverage bench valgrind asan install clean help deps \
 	unit scenarios explore-check
 
-all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN)
+all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN) $(CONF_BIN) $(CONF_TEST_BIN)
 
 help:
 	@echo "make run        build, run the scenario corpus, print the rule table"
@@ -71,6 +80,20 @@ $(LIBSIM): $(SIM_OBJ)
 
 $(SIMBIN): $(BUILD)/sim/main.o $(LIBSIM) $(LIBDM)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(LIBCONF): $(CONF_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/dlmfs-conform: $(BUILD)/conformance/conform_main.o $(LIBCONF) $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka -lpthread
+
+$(BUILD)/dlmfs-agent: $(BUILD)/conformance/agent_main.o $(LIBCONF) $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lpthread
+
+$(BUILD)/tests/%: tests/conformance/%.c $(LIBCONF) $(LIBSIM) $(LIBDM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iconformance -MMD -MP -o $@ $< $(LIBCONF) $(LIBSIM) $(LIBDM) $(LDFLAGS) -lcmocka -lpthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HOBJ) $(LIBSIM) $(LIBDM)
 	@mkdir -p $(dir $@)
