@@ -506,7 +506,11 @@ uint32_t dlm_blockers(struct dm_model *m, const struct dm_lockres *lr,
 			continue;
 		mask |= 1u << lk->node;
 		o = lk_owner(m, lk);
-		if (o && o->zombie)
+		/* poisoned: its worker ignores BASTs for ever (T2) */
+		if (o && (o->zombie ||
+			  (!m->prof->teardown_fixed &&
+			   (o->flags & DM_LF_TEARDOWN) &&
+			   !(o->flags & DM_LF_BUSY))))
 			*zombie = true;
 	}
 	return mask;
