@@ -392,6 +392,20 @@ size_t mh_trace_count(void **state, enum dm_trace_kind kind, int node)
 	return c;
 }
 
+size_t mh_trace_count_mode(void **state, enum dm_trace_kind kind, int node,
+			   int mode)
+{
+	struct mh_fix *f = *state;
+	size_t i, c = 0;
+
+	assert_int_equal(f->trace_lost, 0);
+	for (i = 0; i < f->ntrace; i++)
+		if (f->trace[i].kind == kind && f->trace[i].mode == mode &&
+		    (node < 0 || f->trace[i].node == node))
+			c++;
+	return c;
+}
+
 int mh_trace_first_node(void **state, enum dm_trace_kind kind, int mode)
 {
 	struct mh_fix *f = *state;

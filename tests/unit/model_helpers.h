@@ -121,6 +121,9 @@ bool mh_step(struct dm_model *m, struct dm_event *ev);
 /* trace records of @kind for @node (-1: any node) since mh_model/clear */
 size_t mh_trace_count(void **state, enum dm_trace_kind kind, int node);
 void mh_trace_clear(void **state);
+/* as mh_trace_count, only records whose mode is @mode */
+size_t mh_trace_count_mode(void **state, enum dm_trace_kind kind, int node,
+			   int mode);
 /* node of the first trace record of @kind with @mode (-1: any); -1 if none */
 int mh_trace_first_node(void **state, enum dm_trace_kind kind, int mode);
 
