@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+/*
+ * inv_hang.c - why is a call still pending after a drain? (INV_STUCK)
+ *
+ * Each pending call waits for a lock to drop: its own node's BLOCKED lock
+ * (L7) or the other nodes' locks in the way of its DLM request. A lock
+ * cannot drop while some actor holds an incompatible fd on it, so a call
+ * depends on those actors. A call is hung when one of the actors it depends
+ * on is hung (greatest fixed point: cycles stay hung), or when it hits a
+ * documented dead end: O3 (user stack BUSY for ever) or T2 (poisoned lock).
+ * A cycle made only of "holds an fd" edges is the L8/L7 deadlock; anything
+ * else - a call nobody will wake, a worker that never ran, a convert that
+ * was never cancelled - is unexplained and fails INV_STUCK.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invariants.h"
+
+#define MAX_DEPS 64
+
+enum edge { E_HELD = 1, E_CONVERT = 2 };
+
+struct hnode {
+	enum inv_hang term;	/* O3/T2 dead end, UNEXPLAINED, or NONE */
+	bool hung;
+	size_t ndeps;
+	size_t dep[MAX_DEPS];
+	unsigned char edge[MAX_DEPS];
+	char what[160];		/* "waits EX on d/l (n1 BLOCKED for EX)" */
+};
+
+const char *inv_hang_name(enum inv_hang h)
+{
+	switch (h) {
+	case INV_HANG_NONE:
+		return "none";
+	case INV_HANG_O3:
+		return "O3";
+	case INV_HANG_L8:
+		return "L8";
+	case INV_HANG_T2:
+		return "T2";
+	default:
+		return "unexplained";
+	}
+}
+
+static bool any_deliverable(const struct dm_model *m)
+{
+	size_t n = dm_event_count(m), i;
+
+	for (i = 0; i < n; i++)
+		if (dm_event_deliverable(m, i))
+			return true;
+	return false;
+}
+
+/* the lock of node on domain/name (zombies included), by a full scan */
+static bool find_lock(const struct dm_model *m, int node, const char *domain,
+		      const char *name, struct dm_lock_view *v)
+{
+	size_t n = dm_lock_count(m, node), i;
+
+	for (i = 0; i < n; i++)
+		if (!dm_lock_view_at(m, node, i, v) && !strcmp(v->domain, domain) &&
+		    !strcmp(v->name, name))
+			return true;
+	return false;
+}
+
+/* the DLM view of node's dlmfs lock on domain/name */
+static bool find_lk(const struct dm_model *m, int node, const char *domain,
+		    const char *name, long *res, struct dm_lk_view *lk)
+{
+	size_t nres = dm_res_count(m), i, j;
+	struct dm_res_view rv;
+
+	for (i = 0; i < nres; i++) {
+		if (dm_res_view(m, i, &rv) || strcmp(rv.domain, domain) ||
+		    strcmp(rv.name, name))
+			continue;
+		for (j = 0; j < rv.nlocks; j++)
+			if (!dm_lk_view(m, i, j, lk) && lk->node == node &&
+			    lk->owner == 0) {
+				*res = (long)i;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void add_dep(struct hnode *h, size_t j, enum edge e)
+{
+	size_t k;
+
+	for (k = 0; k < h->ndeps; k++)
+		if (h->dep[k] == j) {
+			h->edge[k] |= (unsigned char)e;
+			return;
+		}
+	if (h->ndeps < MAX_DEPS) {
+		h->dep[h->ndeps] = j;
+		h->edge[h->ndeps++] = (unsigned char)e;
+	}
+}
+
+/* actors holding an fd on (node, ino) that keeps it above `keep` */
+static size_t add_holders(const struct dm_model *m, const struct inv_actor *a,
+			  size_t n, int node, dm_ino ino, int want,
+			  struct hnode *h)
+{
+	size_t i, k, c = 0;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < a[i].nfds; k++) {
+			int fh = a[i].fds[k].fh;
+
+			if (dm_fh_node(m, fh) != node || dm_fh_ino(m, fh) != ino ||
+			    dm_mode_compat(a[i].fds[k].level, want))
+				continue;
+			add_dep(h, i, E_HELD);
+			c++;
+		}
+	return c;
+}
+
+/* actors whose pending call waits on (node, ino) */
+static size_t add_waiters(const struct dm_model *m, const struct inv_actor *a,
+			  size_t n, int node, dm_ino ino, struct hnode *h)
+{
+	size_t i, c = 0;
+	struct dm_wait w;
+
+	for (i = 0; i < n; i++) {
+		if (!a[i].pending || dm_op_wait(m, a[i].op, &w) ||
+		    w.node != node || w.ino != ino)
+			continue;
+		add_dep(h, i, E_CONVERT);
+		c++;
+	}
+	return c;
+}
+
+/*
+ * The request of lock v (ours, in flight) waits for the nodes whose granted
+ * locks conflict with `want`: depend on whatever keeps each of them up.
+ */
+static void expand_request(const struct dm_model *m, const struct inv_actor *a,
+			   size_t n, const struct dm_lock_view *v, int want,
+			   uint32_t blockers, struct hnode *h)
+{
+	const struct dm_profile *p = dm_get_profile(m);
+	int b;
+
+	for (b = 0; b < dm_nodes(m); b++) {
+		struct dm_lock_view bv;
+		struct dm_lk_view lk;
+		long ri;
+
+		if (!(blockers & (1u << b)) || b == v->node)
+			continue;
+		if (!find_lock(m, b, v->domain, v->name, &bv)) {
+			h->term = INV_HANG_UNEXPLAINED;
+			return;
+		}
+		if (!bv.ino) {
+			h->term = INV_HANG_T2;	/* poisoned, never unlocks */
+			return;
+		}
+		if (add_holders(m, a, n, b, bv.ino, want, h))
+			continue;
+		if (!(bv.flags & DM_LF_BLOCKED) || !(bv.flags & DM_LF_BUSY)) {
+			h->term = INV_HANG_UNEXPLAINED;	/* no BAST / no worker */
+			return;
+		}
+		if (find_lk(m, b, v->domain, v->name, &ri, &lk) &&
+		    lk.queue == DM_Q_GRANTED) {
+			/* BUSY with nothing in flight: only O3 does that */
+			h->term = p->stack == DM_STACK_USER ?
+				  INV_HANG_O3 : INV_HANG_UNEXPLAINED;
+			return;
+		}
+		if (!add_waiters(m, a, n, b, bv.ino, h)) {
+			h->term = INV_HANG_UNEXPLAINED;
+			return;
+		}
+	}
+}
+
+static void analyse(const struct dm_model *m, const struct inv_actor *a,
+		    size_t n, size_t i, bool events, struct hnode *h)
+{
+	struct dm_lock_view v;
+	struct dm_wait w;
+	int fh;
+
+	memset(h, 0, sizeof(*h));
+	if (!a[i].pending || dm_op_status(m, a[i].op, &fh) != DM_PENDING ||
+	    dm_op_wait(m, a[i].op, &w))
+		return;
+	if (dm_lock_view(m, w.node, w.ino, &v)) {
+		h->term = events ? INV_HANG_NONE : INV_HANG_UNEXPLAINED;
+		snprintf(h->what, sizeof(h->what), "waits on ino %llu",
+			 (unsigned long long)w.ino);
+		return;
+	}
+	snprintf(h->what, sizeof(h->what), "waits %s on %s/%s (n%d %s%s%s)",
+		 dm_mode_name(w.level), v.domain, v.name, w.node + 1,
+		 dm_mode_name(v.level),
+		 v.flags & DM_LF_BLOCKED ? " BLOCKED for " : "",
+		 v.flags & DM_LF_BLOCKED ? dm_mode_name(v.blocking) : "");
+	if (events) {
+		h->term = INV_HANG_NONE;	/* not drained: may still move */
+		return;
+	}
+	switch (w.kind) {
+	case DM_WAIT_STUCK:
+		h->term = INV_HANG_O3;
+		return;
+	case DM_WAIT_ZOMBIE:
+		h->term = INV_HANG_T2;
+		return;
+	case DM_WAIT_BLOCKED:
+		if (!(v.flags & DM_LF_BLOCKED)) {
+			h->term = INV_HANG_UNEXPLAINED;
+			return;
+		}
+		/* the downconvert waits for incompatible local holders (L5) */
+		if (add_holders(m, a, n, v.node, v.ino,
+				v.blocking == DM_EX ? DM_EX : DM_PR, h))
+			return;
+		if (v.flags & DM_LF_BUSY) {
+			uint32_t mask = 0;
+			long ri;
+			struct dm_lk_view lk, o;
+			struct dm_res_view rv;
+			size_t j;
+
+			if (!find_lk(m, v.node, v.domain, v.name, &ri, &lk) ||
+			    lk.queue == DM_Q_GRANTED || dm_res_view(m, (size_t)ri, &rv)) {
+				h->term = INV_HANG_UNEXPLAINED;
+				return;
+			}
+			for (j = 0; j < rv.nlocks; j++)
+				if (!dm_lk_view(m, (size_t)ri, j, &o) &&
+				    o.node != v.node && o.granted != DM_IV &&
+				    !dm_mode_compat(o.granted, lk.requested))
+					mask |= 1u << o.node;
+			expand_request(m, a, n, &v, lk.requested, mask, h);
+			if (!h->term && !h->ndeps)
+				h->term = INV_HANG_UNEXPLAINED;
+			return;
+		}
+		h->term = INV_HANG_UNEXPLAINED;	/* the worker should have run */
+		return;
+	case DM_WAIT_REQUEST:
+		expand_request(m, a, n, &v, w.level, w.blockers, h);
+		if (!h->term && !h->ndeps)
+			h->term = INV_HANG_UNEXPLAINED;
+		return;
+	default:
+		h->term = INV_HANG_UNEXPLAINED;	/* no wake-up queued */
+		return;
+	}
+}
+
+/* follow hung deps from i: the dead end's name, or L8 for a held-only cycle */
+static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
+{
+	bool seen[256] = { false };
+	bool held_only = true;
+	size_t cur = i, k, steps;
+
+	for (steps = 0; steps <= n && cur < 256; steps++) {
+		const struct hnode *c = &h[cur];
+		size_t next = n;
+
+		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
+			return c->term;
+		if (seen[cur])
+			break;
+		seen[cur] = true;
+		for (k = 0; k < c->ndeps; k++)
+			if (h[c->dep[k]].hung) {
+				next = c->dep[k];
+				if (c->edge[k] != E_HELD)
+					held_only = false;
+				break;
+			}
+		if (next == n)
+			break;
+		cur = next;
+	}
+	return held_only ? INV_HANG_L8 : INV_HANG_UNEXPLAINED;
+}
+
+static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
+			   size_t n)
+{
+	struct hnode *h = calloc(n ? n : 1, sizeof(*h));
+	bool events = any_deliverable(m), changed = true;
+	size_t i, k;
+
+	if (!h)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		analyse(m, a, n, i, events, &h[i]);
+		h[i].hung = h[i].term == INV_HANG_O3 ||
+			    h[i].term == INV_HANG_T2 ||
+			    (h[i].term == INV_HANG_NONE && h[i].ndeps);
+	}
+	while (changed) {
+		changed = false;
+		for (i = 0; i < n; i++) {
+			bool any = false;
+
+			if (!h[i].hung || h[i].term != INV_HANG_NONE)
+				continue;
+			for (k = 0; k < h[i].ndeps && !any; k++)
+				any = h[h[i].dep[k]].hung;
+			if (!any) {
+				h[i].hung = false;
+				changed = true;
+			}
+		}
+	}
+	return h;
+}
+
+void inv_classify_hangs(const struct dm_model *m, const struct inv_actor *a,
+			size_t n, enum inv_hang *out)
+{
+	struct hnode *h = build(m, a, n);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!h)
+			out[i] = INV_HANG_NONE;
+		else if (h[i].term == INV_HANG_UNEXPLAINED)
+			out[i] = INV_HANG_UNEXPLAINED;
+		else if (h[i].hung)
+			out[i] = h[i].term ? h[i].term : name_of(h, n, i);
+		else
+			out[i] = INV_HANG_NONE;
+	}
+	free(h);
+}
+
+static const char *actor_str(char *buf, size_t len, const struct inv_actor *a)
+{
+	snprintf(buf, len, "%s@n%d", a->name ? a->name : "?", a->node + 1);
+	return buf;
+}
+
+void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
+		       size_t n, const enum inv_hang *cls, size_t i, char *buf,
+		       size_t len)
+{
+	struct hnode *h = build(m, a, n);
+	bool seen[256] = { false };
+	size_t cur = i, o = 0, k, steps;
+	char an[48];
+
+	if (!h || i >= n) {
+		snprintf(buf, len, "?");
+		free(h);
+		return;
+	}
+	o += (size_t)snprintf(buf, len, "hang %s:", inv_hang_name(cls[i]));
+	for (steps = 0; steps < 6 && cur < 256 && o < len; steps++) {
+		const struct hnode *c = &h[cur];
+		size_t next = n;
+
+		o += (size_t)snprintf(buf + o, len - o, "%s %s %s",
+				      steps ? ";" : "",
+				      actor_str(an, sizeof(an), &a[cur]),
+				      c->what);
+		if (seen[cur] || c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
+			break;
+		seen[cur] = true;
+		for (k = 0; k < c->ndeps; k++)
+			if (h[c->dep[k]].hung || next == n)
+				next = c->dep[k];
+		if (next == n || o >= len)
+			break;
+		for (k = 0; k < c->ndeps; k++)
+			if (c->dep[k] == next)
+				break;
+		o += (size_t)snprintf(buf + o, len - o, " %s %s",
+				      c->edge[k] & E_HELD ? "held by" :
+				      "behind the convert of",
+				      actor_str(an, sizeof(an), &a[next]));
+		cur = next;
+	}
+	free(h);
+}
+
+enum inv_id inv_check_stuck(const struct dm_model *m,
+			    const struct inv_actor *a, size_t n, char *why,
+			    size_t len)
+{
+	size_t ne = dm_event_count(m), i;
+	enum inv_hang *cls;
+
+	if (ne) {
+		snprintf(why, len, "%zu events queued after the drain (%s)", ne,
+			 any_deliverable(m) ? "not drained" : "none deliverable");
+		return INV_STUCK;
+	}
+	cls = calloc(n ? n : 1, sizeof(*cls));
+	if (!cls)
+		return INV_OK;
+	inv_classify_hangs(m, a, n, cls);
+	for (i = 0; i < n; i++) {
+		if (cls[i] != INV_HANG_UNEXPLAINED)
+			continue;
+		inv_describe_hang(m, a, n, cls, i, why, len);
+		free(cls);
+		return INV_STUCK;
+	}
+	free(cls);
+	return INV_OK;
+}
