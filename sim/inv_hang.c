@@ -206,11 +206,24 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 			 (unsigned long long)w.ino);
 		return;
 	}
-	snprintf(h->what, sizeof(h->what), "waits %s on %s/%s (n%d %s%s%s)",
-		 dm_mode_name(w.level), v.domain, v.name, w.node + 1,
-		 dm_mode_name(v.level),
-		 v.flags & DM_LF_BLOCKED ? " BLOCKED for " : "",
-		 v.flags & DM_LF_BLOCKED ? dm_mode_name(v.blocking) : "");
+	{
+		char bl[40] = "";
+		size_t o = 0;
+		int b;
+
+		for (b = 0; b < dm_nodes(m) && w.kind == DM_WAIT_REQUEST; b++)
+			if (w.blockers & (1u << b))
+				o += (size_t)snprintf(bl + o, sizeof(bl) - o,
+						      "%sn%d", o ? "," : " blocked by ",
+						      b + 1);
+		snprintf(h->what, sizeof(h->what),
+			 "waits %s on %s/%s (n%d at %s%s%s)%s",
+			 dm_mode_name(w.level), v.domain, v.name, w.node + 1,
+			 dm_mode_name(v.level),
+			 v.flags & DM_LF_BLOCKED ? ", BLOCKED for " : "",
+			 v.flags & DM_LF_BLOCKED ? dm_mode_name(v.blocking) : "",
+			 bl);
+	}
 	if (events) {
 		h->term = INV_HANG_NONE;	/* not drained: may still move */
 		return;
@@ -369,7 +382,7 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 		return;
 	}
 	o += (size_t)snprintf(buf, len, "hang %s:", inv_hang_name(cls[i]));
-	for (steps = 0; steps < 6 && cur < 256 && o < len; steps++) {
+	for (steps = 0; steps < 8 && cur < 256 && o < len; steps++) {
 		const struct hnode *c = &h[cur];
 		size_t next = n;
 
@@ -377,7 +390,7 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 				      steps ? ";" : "",
 				      actor_str(an, sizeof(an), &a[cur]),
 				      c->what);
-		if (seen[cur] || c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
+		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
 			break;
 		seen[cur] = true;
 		for (k = 0; k < c->ndeps; k++)
@@ -388,10 +401,13 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 		for (k = 0; k < c->ndeps; k++)
 			if (c->dep[k] == next)
 				break;
-		o += (size_t)snprintf(buf + o, len - o, " %s %s",
+		o += (size_t)snprintf(buf + o, len - o, " %s %s%s",
 				      c->edge[k] & E_HELD ? "held by" :
 				      "behind the convert of",
-				      actor_str(an, sizeof(an), &a[next]));
+				      actor_str(an, sizeof(an), &a[next]),
+				      next == cur ? " itself" : "");
+		if (seen[next])
+			break;
 		cur = next;
 	}
 	free(h);
