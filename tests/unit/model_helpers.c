@@ -61,6 +61,7 @@ struct dm_model *mh_model(void **state, const char *profile, int nodes)
 {
 	struct mh_fix *f = *state;
 	const struct dm_profile *p;
+	const char *bugs;
 
 	assert_non_null(f);
 	assert_null(f->m);
@@ -75,6 +76,10 @@ struct dm_model *mh_model(void **state, const char *profile, int nodes)
 	f->ntrace = 0;
 	f->trace_lost = 0;
 	dm_set_trace(f->m, mh_trace_fn, f);
+	/* DM_TEST_BUGS=<mask>: plant model bugs to prove the tests catch them */
+	bugs = getenv("DM_TEST_BUGS");
+	if (bugs && *bugs)
+		dm_set_bugs(f->m, (unsigned)strtoul(bugs, NULL, 0));
 	return f->m;
 }
 

@@ -49,6 +49,8 @@ int mh_teardown(void **state);
  * New model with profile @profile (NULL = DM_PROFILE_DEFAULT) and @nodes
  * nodes, owned by the fixture. Fails the test if the profile is unknown.
  * Trace records are collected into the fixture (see mh_trace_count).
+ * DM_TEST_BUGS=<mask> in the environment plants model bugs (dm_set_bugs),
+ * to check that the tests catch them.
  */
 struct dm_model *mh_model(void **state, const char *profile, int nodes);
 

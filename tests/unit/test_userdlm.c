@@ -778,6 +778,35 @@ static void test_t2_fixed_linux6(void **state)
 	assert_true(fh >= 0);
 }
 
+/* dm_op_forget: a finished op is gone; an abandoned opener never holds */
+static void test_op_forget(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	dm_op_id op, op2;
+	int f1, fh;
+
+	setup_domain(m);
+	f1 = mh_open(m, 1, LK, O_RDWR | O_CREAT);
+	op = mh_open_bg(m, 0, LK, O_RDONLY | O_CREAT);
+	mh_settle(m);
+	dm_op_forget(m, op);		/* the caller is gone */
+	assert_true(mh_op(m, op, NULL) < 0);
+
+	mh_close(m, f1);
+	mh_settle(m);
+	expect_holders(m, 0, 0, 0);
+	assert_false(mh_lflags(m, 0, LK) & DM_LF_BUSY);
+
+	/* a finished op can be forgotten once */
+	op2 = mh_open_bg(m, 1, LK, O_RDWR);
+	mh_settle(m);
+	fh = mh_op_fh(m, op2);
+	dm_op_forget(m, op2);
+	assert_true(mh_op(m, op2, NULL) < 0);
+	dm_op_forget(m, op2);		/* twice: harmless */
+	mh_close(m, fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -798,6 +827,7 @@ int main(void)
 		MH_TEST(test_o4_signal_eintr_after_grant),
 		MH_TEST(test_o4_signal_on_blocked_wait),
 		MH_TEST(test_op_interrupt_ends_now),
+		MH_TEST(test_op_forget),
 		MH_TEST(test_o7_open_during_teardown),
 		MH_TEST(test_t1_unlink),
 		MH_TEST(test_t2_poisoned_lock_linux54),

@@ -784,6 +784,55 @@ static void test_p2_poll_transient(void **state)
 	assert_int_equal(mh_level(m, 0, LK), DM_PR);
 }
 
+/* P2: poll sleepers and pending calls are announced through notes */
+static void test_p2_notes(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	bool poll0 = false, done = false;
+	struct dm_note n;
+	dm_ino ino0;
+	dm_op_id op;
+	int fa;
+
+	setup_domain(m);
+	fa = mh_open(m, 0, LK, O_RDWR | O_CREAT);
+	ino0 = resolve(m, 0, LK);
+	assert_false(dm_note_next(m, &n));	/* disabled by default */
+
+	dm_notes_enable(m, true);
+	op = mh_open_bg(m, 1, LK, O_RDONLY | O_CREAT);
+	mh_settle(m);
+	while (dm_note_next(m, &n)) {
+		if (n.kind == DM_NOTE_POLL && n.node == 0 && n.ino == ino0)
+			poll0 = true;
+		if (n.kind == DM_NOTE_OP_DONE && n.op == op)
+			done = true;
+	}
+	assert_true(poll0);		/* the BAST made POLLIN appear */
+	assert_false(done);
+
+	poll0 = false;
+	mh_close(m, fa);
+	mh_settle(m);
+	while (dm_note_next(m, &n)) {
+		if (n.kind == DM_NOTE_POLL && n.node == 0 && n.ino == ino0)
+			poll0 = true;
+		if (n.kind == DM_NOTE_OP_DONE && n.op == op) {
+			assert_int_equal(n.node, 1);
+			done = true;
+		}
+	}
+	assert_true(poll0);		/* ...and disappear */
+	assert_true(done);
+	assert_true(mh_op_fh(m, op) >= 0);
+
+	dm_notes_enable(m, false);
+	op = mh_open_bg(m, 0, LK, O_RDWR);	/* BASTs node 1: no notes now */
+	mh_settle(m);
+	assert_false(dm_note_next(m, &n));
+	dm_op_forget(m, op);
+}
+
 /* ---- attributes ---- */
 
 /* A1 (§14): lock file stat */
@@ -1177,6 +1226,7 @@ int main(void)
 		MH_TEST(test_quirk_linux3x_write_minus_pos),
 		MH_TEST(test_p1_poll_blocked_every_fd),
 		MH_TEST(test_p2_poll_transient),
+		MH_TEST(test_p2_notes),
 		MH_TEST(test_a1_stat_file),
 		MH_TEST(test_a1_stat_dirs),
 		MH_TEST(test_a2_setattr),
