@@ -554,6 +554,79 @@ static void test_cancel_inflight_upconvert(void **state)
 	assert_true(done0 && done2);
 }
 
+/*
+ * O2: NOQUEUE also applies to an up-convert: node 0's PR -> EX trylock
+ * against node 1's PR is refused (ETXTBSY); node 0 keeps its PR holder and
+ * level, its BUSY is cleared, and node 1 gets no BAST (X3).
+ */
+static void test_noqueue_upconvert_refused(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	struct dm_lock_view v;
+	int f0, f1, fh;
+
+	setup_domain(m);
+	f0 = mh_open(m, 0, LK, O_RDONLY | O_CREAT);
+	f1 = mh_open(m, 1, LK, O_RDONLY | O_CREAT);
+	assert_true(f0 >= 0 && f1 >= 0);
+	mh_trace_clear(state);
+	assert_rc(mh_open_now(m, 0, LK, O_RDWR | O_NONBLOCK), -ETXTBSY);
+	assert_int_equal(mh_queued(m, DM_EV_BAST, -1), 0);
+	mh_settle(m);
+	assert_int_equal(mh_trace_count(state, DM_T_BAST, -1), 0);
+	mh_lock(m, 0, LK, &v);
+	assert_int_equal(v.level, DM_PR);
+	assert_int_equal(v.ro_holders, 1);
+	assert_int_equal(v.ex_holders, 0);
+	assert_false(v.flags & (DM_LF_BUSY | DM_LF_BLOCKED));
+	assert_int_equal(dm_poll(m, f1), 0);
+	/* the PR fd still works, and a PR trylock is a cached grant */
+	fh = mh_open_now(m, 0, LK, O_RDONLY | O_NONBLOCK);
+	assert_true(fh >= 0);
+}
+
+/* O3: on the user stack an uncontended trylock is granted normally */
+static void test_noqueue_uncontended_user_stack(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6-user", 2);
+	int fh;
+
+	setup_domain(m);
+	fh = mh_open(m, 0, LK, O_RDWR | O_NONBLOCK | O_CREAT);
+	assert_true(fh >= 0);
+	assert_int_equal(mh_level(m, 0, LK), DM_EX);
+	assert_false(mh_lflags(m, 0, LK) & DM_LF_BUSY);
+}
+
+/*
+ * M3: the DLM request of a lock file carries no prefix: an in-kernel user
+ * of the same lockspace/resource name contends with dlmfs.
+ */
+static void test_m3_raw_user_contends(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	struct dm_wait w;
+	dm_op_id op, op2;
+	int fh;
+
+	setup_domain(m);
+	assert_rc(raw_lock(m, 0, "lk", DM_EX, false), 0);
+	op = mh_open_bg(m, 1, LK, O_RDONLY | O_CREAT);
+	mh_settle(m);
+	assert_rc(mh_op(m, op, NULL), DM_PENDING);
+	assert_int_equal(mh_op_wait_kind(m, op, &w), DM_WAIT_REQUEST);
+	assert_true(w.blockers & 1u);
+	/* O2: a trylock behind our own in-flight request waits (BUSY) */
+	op2 = mh_open_bg(m, 1, LK, O_RDONLY | O_NONBLOCK);
+	assert_rc(dm_raw_unlock(m, 0, "dom", "lk"), 0);
+	mh_settle(m);
+	fh = mh_op_fh(m, op);
+	assert_true(fh >= 0);
+	assert_true(mh_op_fh(m, op2) >= 0);
+	/* and the other way round: a raw NOQUEUE EX is refused by dlmfs PR */
+	assert_rc(raw_lock(m, 0, "lk", DM_EX, true), -EAGAIN);
+}
+
 /* set up: node 0 holds EX with "before-death", node 1 waits for PR */
 static dm_op_id death_setup(struct dm_model *m)
 {
@@ -708,6 +781,9 @@ int main(void)
 		MH_TEST(test_raw_noqueue_eagain),
 		MH_TEST(test_noqueue_o2cb_refused_no_bast),
 		MH_TEST(test_noqueue_uncontended),
+		MH_TEST(test_noqueue_upconvert_refused),
+		MH_TEST(test_noqueue_uncontended_user_stack),
+		MH_TEST(test_m3_raw_user_contends),
 		MH_TEST(test_res_view_new_lock),
 		MH_TEST(test_lvb_publish_and_fetch),
 		MH_TEST(test_cancel_inflight_upconvert),

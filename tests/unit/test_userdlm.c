@@ -287,6 +287,48 @@ static void test_l5_ex_blocker_waits_for_pr_holder(void **state)
 }
 
 /*
+ * L5: user_bast remembers the highest blocking level. Node 0 holds EX;
+ * node 1 asks PR (BAST PR to node 0) and node 2 asks EX behind it (o2dlm
+ * BASTs only for the head of the wait queue, so nothing yet). Node 1 dies:
+ * node 2's EX becomes the head and BASTs node 0 for EX. When node 0's EX fd
+ * closes it drops to NL, not PR.
+ */
+static void test_l5_highest_blocking_level(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 3);
+	struct dm_lock_view v;
+	dm_op_id op2;
+	int fa;
+
+	setup_domain(m);
+	fa = mh_open(m, 0, LK, O_RDWR | O_CREAT);
+	(void)mh_open_bg(m, 1, LK, O_RDONLY | O_CREAT);
+	mh_settle(m);
+	op2 = mh_open_bg(m, 2, LK, O_RDWR | O_CREAT);
+	mh_settle(m);
+	mh_lock(m, 0, LK, &v);
+	assert_true(v.flags & DM_LF_BLOCKED);
+	assert_true(v.blocking == DM_PR || v.blocking == DM_EX);
+
+	assert_rc(dm_crash(m, 1), 0);
+	mh_settle(m);
+	mh_lock(m, 0, LK, &v);
+	assert_true(v.flags & DM_LF_BLOCKED);
+	assert_int_equal(v.blocking, DM_EX);
+	assert_rc(mh_op(m, op2, NULL), DM_PENDING);
+
+	mh_trace_clear(state);
+	mh_close(m, fa);
+	mh_settle(m);
+	assert_int_equal(mh_level(m, 0, LK), DM_NL);
+	assert_int_equal(mh_trace_count_mode(state, DM_T_DOWNCONVERT, 0, DM_PR),
+			 0);
+	assert_int_equal(mh_trace_count_mode(state, DM_T_DOWNCONVERT, 0, DM_NL),
+			 1);
+	assert_true(mh_op_fh(m, op2) >= 0);
+}
+
+/*
  * L6: BLOCKED survives the BAST, the worker run and the downconvert
  * request; it clears exactly when the downconvert's AST lands.
  */
@@ -818,6 +860,7 @@ int main(void)
 		MH_TEST(test_l5_defer_until_ex_holder_closes),
 		MH_TEST(test_l5_pr_holder_compatible_with_pr_blocker),
 		MH_TEST(test_l5_ex_blocker_waits_for_pr_holder),
+		MH_TEST(test_l5_highest_blocking_level),
 		MH_TEST(test_l6_blocked_clears_on_downconvert_ast),
 		MH_TEST(test_l7_blocker_ex_every_open_waits),
 		MH_TEST(test_l7_nonblock_open_still_waits),
