@@ -585,6 +585,53 @@ static void test_noqueue_upconvert_refused(void **state)
 	assert_true(fh >= 0);
 }
 
+/*
+ * X3 + V3: the libo2dlm workaround: once the caching node unlinks its file
+ * (a DLM unlock with VALBLK, publishing its EX value), trylocks succeed.
+ * Node 2 keeps an NL lock so the resource (and its LVB) survives.
+ */
+static void test_noqueue_succeeds_after_unlink(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 3);
+	int fh;
+
+	setup_domain(m);
+	fh = mh_open(m, 2, LK, O_RDONLY | O_CREAT);
+	mh_close(m, fh);
+	fh = mh_open(m, 0, LK, O_RDWR | O_CREAT);
+	assert_int_equal(mh_level(m, 2, LK), DM_NL);
+	assert_rc(dm_write(m, fh, "gone", 4), 4);
+	mh_close(m, fh);
+	mh_settle(m);
+	assert_rc(mh_open_now(m, 1, LK, O_RDONLY | O_NONBLOCK | O_CREAT),
+		  -ETXTBSY);
+	assert_rc(mh_unlink(m, 0, LK), 0);
+	fh = mh_open(m, 1, LK, O_RDONLY | O_NONBLOCK);
+	assert_true(fh >= 0);
+	mh_expect_lvb(m, fh, "gone", 4);
+}
+
+/*
+ * Open question 4 (assumed): when the last lock of a resource goes, the
+ * resource and its LVB are gone; the next user starts from zero (V5).
+ */
+static void test_lvb_lost_when_resource_purged(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	unsigned char zero[DM_LVB_LEN] = { 0 };
+	int fh;
+
+	setup_domain(m);
+	fh = mh_open(m, 0, LK, O_RDWR | O_CREAT);
+	assert_rc(dm_write(m, fh, "gone", 4), 4);
+	mh_close(m, fh);
+	assert_rc(mh_unlink(m, 0, LK), 0);	/* publishes, then purges */
+	assert_true(mh_res_find(m, "dom", "lk", NULL) < 0);
+	fh = mh_open(m, 1, LK, O_RDONLY | O_CREAT);
+	assert_true(fh >= 0);
+	mh_expect_lvb(m, fh, zero, DM_LVB_LEN);
+}
+
 /* O3: on the user stack an uncontended trylock is granted normally */
 static void test_noqueue_uncontended_user_stack(void **state)
 {
@@ -782,6 +829,8 @@ int main(void)
 		MH_TEST(test_noqueue_o2cb_refused_no_bast),
 		MH_TEST(test_noqueue_uncontended),
 		MH_TEST(test_noqueue_upconvert_refused),
+		MH_TEST(test_noqueue_succeeds_after_unlink),
+		MH_TEST(test_lvb_lost_when_resource_purged),
 		MH_TEST(test_noqueue_uncontended_user_stack),
 		MH_TEST(test_m3_raw_user_contends),
 		MH_TEST(test_res_view_new_lock),
