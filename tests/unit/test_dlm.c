@@ -739,7 +739,10 @@ static void test_node_death_user_invalid(void **state)
 	/* node 1 takes EX and writes; node 2's PR makes it publish */
 	fb = mh_open(m, 1, LK, O_RDWR);
 	assert_true(fb >= 0);
+	assert_rc(dm_pread(m, fb, buf, sizeof(buf), 0), 0);	/* refetched */
 	assert_rc(dm_write(m, fb, "fresh", 5), 5);
+	/* the lksb still says VALNOTVALID until the downconvert (V6) */
+	assert_rc(dm_pread(m, fb, buf, sizeof(buf), 0), 0);
 	mh_close(m, fb);
 	mh_settle(m);
 	fc = mh_open(m, 2, LK, O_RDONLY | O_CREAT);
