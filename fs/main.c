@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - dlmfs-fuse [options] MOUNTPOINT...: mount node k at the k-th
+ * mountpoint, run one loop thread per session, and keep the main thread
+ * for signals, the control socket, unlink deadlines and shutdown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "dlmfs_fuse.h"
+
+#define OPT(t, f, v) { t, offsetof(struct dfs_opts, f), v }
+
+static const struct fuse_opt dfs_optspec[] = {
+	OPT("profile=%s", profile, 0),
+	OPT("ctl=%s", ctl, 0),
+	OPT("strict_signals", strict_signals, 1),
+	OPT("check_invariants", check_invariants, 1),
+	OPT("plant_bugs=%u", plant_bugs, 0),
+	OPT("allow_other", allow_other, 1),
+	OPT("default_permissions", default_permissions, 1),
+	OPT("-f", foreground, 1),
+	OPT("-d", debug, 1),
+	OPT("debug", debug, 1),
+	OPT("-h", help, 1),
+	OPT("--help", help, 1),
+	OPT("-V", version, 1),
+	OPT("--version", version, 1),
+	FUSE_OPT_END
+};
+
+static void usage(FILE *f)
+{
+	const struct dm_profile *p;
+
+	fprintf(f,
+"usage: dlmfs-fuse [options] MOUNTPOINT...   (node k = k-th mountpoint)\n"
+"       dlmfs-fuse --ctl PATH crash N|restart N|status|caps\n"
+"options:\n"
+"  -f                      stay in the foreground\n"
+"  -d, -o debug            FUSE debug output (implies -f)\n"
+"  -h, --help              this text\n"
+"  -V, --version           version\n"
+"  -o profile=NAME         kernel era x stack (default %s)\n"
+"  -o ctl=PATH             control socket (crash/restart nodes, status)\n"
+"  -o strict_signals       kernel-exact O4: a signal never ends a wait\n"
+"  -o check_invariants     check DLM invariants after every settle, abort\n"
+"  -o allow_other          let other users in\n"
+"  -o default_permissions  the kernel checks modes (else the model does)\n"
+"  -o plant_bugs=MASK      model bugs (DM_BUG_*), to test the checker\n"
+"profiles:\n", DM_PROFILE_DEFAULT);
+	for (p = dm_profiles; p->name; p++)
+		fprintf(f, "  %-14s %s\n", p->name, p->summary);
+}
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct dfs_opts *ps = data;
+
+	(void)outargs;
+	if (key == FUSE_OPT_KEY_NONOPT && ps->nmnt < DM_MAX_NODES) {
+		ps->mnt[ps->nmnt++] = strdup(arg);
+		return 0;
+	}
+	if (key == FUSE_OPT_KEY_NONOPT)
+		fprintf(stderr, "dlmfs-fuse: at most %d mountpoints (nodes)\n",
+			DM_MAX_NODES);
+	else
+		fprintf(stderr, "dlmfs-fuse: unknown option '%s' (see -h)\n",
+			arg);
+	ps->bad = 1;
+	return -1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;	/* only interrupts a loop thread's read */
+}
+
+static void *loop_thread(void *arg)
+{
+	struct dfs_node *nd = arg;
+	struct fuse_buf buf;
+	ssize_t n;
+	int r;
+
+	memset(&buf, 0, sizeof(buf));
+	while (!fuse_session_exited(nd->se)) {
+		r = fuse_session_receive_buf(nd->se, &buf);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		if (r <= 0)
+			break;	/* unmounted (0) or a device error */
+		fuse_session_process_buf(nd->se, &buf);
+	}
+	free(buf.mem);
+	nd->thread_done = 1;
+	n = write(nd->d->wake_pipe[1], "x", 1);
+	(void)n;
+	return NULL;
+}
+
+static int mount_node(struct dfs *d, int k, const char *argv0)
+{
+	struct dfs_node *nd = &d->node[k];
+	char opts[256];
+	char *av[5];
+	int ac = 0;
+	struct fuse_args a;
+
+	snprintf(opts, sizeof(opts), "subtype=dlmfs,fsname=dlmfs-n%d%s%s",
+		 k + 1, d->o.allow_other ? ",allow_other" : "",
+		 d->o.default_permissions ? ",default_permissions" : "");
+	av[ac++] = (char *)argv0;
+	av[ac++] = (char *)"-o";
+	av[ac++] = opts;
+	if (d->o.debug)
+		av[ac++] = (char *)"-d";
+	av[ac] = NULL;
+	a = (struct fuse_args)FUSE_ARGS_INIT(ac, av);
+	nd->se = fuse_session_new(&a, &dfs_ops, sizeof(dfs_ops), nd);
+	fuse_opt_free_args(&a);
+	if (!nd->se) {
+		fprintf(stderr, "dlmfs-fuse: n%d: cannot create a FUSE session\n",
+			k + 1);
+		return -1;
+	}
+	if (fuse_session_mount(nd->se, nd->mountpoint)) {
+		fprintf(stderr, "dlmfs-fuse: n%d: cannot mount %s\n", k + 1,
+			nd->mountpoint);
+		fuse_session_destroy(nd->se);
+		nd->se = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* fail every waiter, stop the loops, unmount every node */
+static void shutdown_all(struct dfs *d)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int k;
+
+	dfs_lock(d);
+	d->shutting_down = true;
+	dfs_fail_all(d, EIO);
+	dfs_settle(d);
+	dfs_unlock(d);
+	for (k = 0; k < d->nnodes; k++)
+		if (d->node[k].se)
+			fuse_session_exit(d->node[k].se);
+	for (k = 0; k < d->nnodes; k++) {
+		struct dfs_node *nd = &d->node[k];
+
+		if (!nd->thread_started)
+			continue;
+		/* a signal can slip in before read() blocks: repeat it */
+		while (!nd->thread_done) {
+			pthread_kill(nd->thread, SIGUSR2);
+			nanosleep(&ts, NULL);
+		}
+		pthread_join(nd->thread, NULL);
+	}
+	dfs_lock(d);
+	dfs_fail_all(d, EIO);	/* none expected: handlers saw shutting_down */
+	dfs_unlock(d);
+	for (k = 0; k < d->nnodes; k++) {
+		if (!d->node[k].se)
+			continue;
+		fuse_session_unmount(d->node[k].se);
+		fuse_session_destroy(d->node[k].se);
+		d->node[k].se = NULL;
+	}
+}
+
+static void main_loop(struct dfs *d, int sfd, int lfd)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p[3];
+	int np, to;
+	ssize_t n;
+
+	for (;;) {
+		p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = d->wake_pipe[0], .events = POLLIN };
+		np = 2;
+		if (lfd >= 0)
+			p[np++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		dfs_lock(d);
+		to = dfs_next_deadline_ms(d);
+		dfs_unlock(d);
+		if (poll(p, (nfds_t)np, to) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			n = read(sfd, &si, sizeof(si));
+			(void)n;
+			break;
+		}
+		if (p[1].revents)
+			break;	/* a session ended: unmounted from outside */
+		if (np > 2 && p[2].revents)
+			dfs_ctl_serve(d, lfd);
+		dfs_lock(d);
+		dfs_retry_unlinks(d, -1);
+		dfs_unlock(d);
+	}
+}
+
+static int run(struct dfs *d, const char *argv0)
+{
+	struct sigaction sa;
+	sigset_t set;
+	int k, sfd = -1, lfd = -1, ret = 1;
+
+	if (d->o.ctl) {
+		lfd = dfs_ctl_listen(d->o.ctl);
+		if (lfd < 0)
+			return 1;
+	}
+	if (pipe2(d->wake_pipe, O_CLOEXEC)) {
+		perror("dlmfs-fuse: pipe");
+		goto out;
+	}
+	for (k = 0; k < d->nnodes; k++)
+		if (mount_node(d, k, argv0))
+			goto out;
+	if (fuse_daemonize(d->o.foreground || d->o.debug))
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr2;	/* no SA_RESTART: read() returns EINTR */
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* threads inherit it */
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("dlmfs-fuse: signalfd");
+		goto out;
+	}
+	for (k = 0; k < d->nnodes; k++) {
+		if (pthread_create(&d->node[k].thread, NULL, loop_thread,
+				   &d->node[k])) {
+			fprintf(stderr, "dlmfs-fuse: cannot start threads\n");
+			goto out;
+		}
+		d->node[k].thread_started = true;
+	}
+	main_loop(d, sfd, lfd);
+	ret = 0;
+out:
+	shutdown_all(d);
+	if (sfd >= 0)
+		close(sfd);
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(d->o.ctl);
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	const struct dm_profile *prof;
+	struct dfs_opts *ps;
+	struct dfs *d;
+	int k, ret = 2;
+
+	if (argc >= 2 && !strcmp(argv[1], "--ctl")) {
+		if (argc < 4) {
+			fprintf(stderr, "usage: dlmfs-fuse --ctl PATH crash N|restart N|status|caps\n");
+			return 2;
+		}
+		return dfs_ctl_client(argv[2], argc - 3, argv + 3);
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return 1;
+	dfs_init(d);
+	ps = &d->o;
+	if (fuse_opt_parse(&args, &d->o, dfs_optspec, opt_proc) || ps->bad)
+		goto out;
+	if (d->o.help) {
+		usage(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (d->o.version) {
+		printf("dlmfs-fuse %s (libfuse %s, FUSE API %d)\n", DFS_VERSION,
+		       fuse_pkgversion(), FUSE_USE_VERSION);
+		ret = 0;
+		goto out;
+	}
+	prof = dm_profile_find(d->o.profile ? d->o.profile : DM_PROFILE_DEFAULT);
+	if (!prof) {
+		fprintf(stderr, "dlmfs-fuse: unknown profile '%s' (see -h)\n",
+			d->o.profile);
+		goto out;
+	}
+	if (!ps->nmnt) {
+		fprintf(stderr, "dlmfs-fuse: no mountpoint (see -h)\n");
+		goto out;
+	}
+	for (k = 0; k < ps->nmnt; k++) {
+		d->node[k].d = d;
+		d->node[k].idx = k;
+		d->node[k].mountpoint = realpath(ps->mnt[k], NULL);
+		if (!d->node[k].mountpoint) {
+			fprintf(stderr, "dlmfs-fuse: mountpoint %s: %s\n",
+				ps->mnt[k], strerror(errno));
+			goto out;
+		}
+	}
+	d->nnodes = ps->nmnt;
+	d->m = dm_new(prof, d->nnodes);
+	if (!d->m) {
+		fprintf(stderr, "dlmfs-fuse: cannot create the model\n");
+		ret = 1;
+		goto out;
+	}
+	dm_notes_enable(d->m, true);
+	dm_set_bugs(d->m, d->o.plant_bugs);
+	ret = run(d, argv[0]);
+out:
+	for (k = 0; k < ps->nmnt; k++) {
+		free(ps->mnt[k]);
+		free(d->node[k].mountpoint);
+	}
+	dfs_free_all(d);
+	dm_free(d->m);
+	if (d->wake_pipe[0] >= 0) {
+		close(d->wake_pipe[0]);
+		close(d->wake_pipe[1]);
+	}
+	pthread_mutex_destroy(&d->lock);
+	free((char *)d->o.profile);
+	free((char *)d->o.ctl);
+	fuse_opt_free_args(&args);
+	free(d);
+	return ret;
+}
