@@ -82,7 +82,8 @@ static int do_readdir(struct tm *tm, int node, const char *path,
 	}
 	if (rc < 0)
 		goto out;
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n)	/* qsort(NULL, 0, ...) is still UB */
+		qsort(names, n, sizeof(*names), cmp_names);
 	r->data = malloc(total);
 	if (!r->data) {
 		rc = -ENOMEM;

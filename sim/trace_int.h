@@ -17,6 +17,8 @@ struct trace_ev {
 	enum dm_trace_kind kind;
 	int node, peer, lock, mode;
 	signed char level[DM_MAX_NODES][TRACE_MAX_LOCKS];
+	signed char req[DM_MAX_NODES][TRACE_MAX_LOCKS];	/* in flight, or IV */
+	bool blocked[DM_MAX_NODES][TRACE_MAX_LOCKS];
 };
 
 struct trace_label {

@@ -69,9 +69,15 @@ void trace_record(struct trace *tr, const struct dm_model *m,
 	if (!trace_grow((void **)&tr->ev, tr->nev, &tr->capev, sizeof(*tr->ev)))
 		return;
 	e = &tr->ev[tr->nev++];
-	*e = (struct trace_ev){ tr->ncols++, t->kind, node, t->peer, lock,
-				t->mode, { { 0 } } };
+	memset(e, 0, sizeof(*e));
+	e->col = tr->ncols++;
+	e->kind = t->kind;
+	e->node = node;
+	e->peer = t->peer;
+	e->lock = lock;
+	e->mode = t->mode;
 	memset(e->level, TRACE_NO_LOCK, sizeof(e->level));
+	memset(e->req, DM_IV, sizeof(e->req));
 	if (dm_nodes(m) > tr->nodes)
 		tr->nodes = dm_nodes(m);
 	for (int n = 0; n < tr->nodes && n < DM_MAX_NODES; n++) {
@@ -84,8 +90,12 @@ void trace_record(struct trace *tr, const struct dm_model *m,
 			if (dm_lock_view_at(m, n, i, &v))
 				continue;
 			l = intern(tr, v.domain, v.name);
-			if (l >= 0)
-				e->level[n][l] = (signed char)v.level;
+			if (l < 0)
+				continue;
+			e->level[n][l] = (signed char)v.level;
+			if (v.flags & DM_LF_BUSY)
+				e->req[n][l] = (signed char)v.requested;
+			e->blocked[n][l] = v.flags & DM_LF_BLOCKED;
 		}
 	}
 	if (lock < 0)
@@ -214,6 +224,37 @@ static void draw_levels(const struct trace *tr, FILE *f, int dx, int right)
 	}
 }
 
+/* a pale band while BLOCKED, a dashed line at the level being asked for */
+static void draw_waits(const struct trace *tr, FILE *f, int dx, int right)
+{
+	for (size_t i = 0; i < tr->nev; i++) {
+		const struct trace_ev *e = &tr->ev[i];
+		size_t x = LEFT + e->col * (size_t)dx;
+		size_t x2 = i + 1 < tr->nev ? LEFT + tr->ev[i + 1].col * (size_t)dx :
+			    (size_t)right;
+
+		for (int n = 0; n < tr->nodes; n++) {
+			int y = TOP + BAND + n * (LANE_H + GAP);
+
+			for (size_t l = 0; l < tr->nlocks; l++) {
+				int rq = e->req[n][l];
+
+				if (e->blocked[n][l])
+					fprintf(f, "<rect x=\"%zu\" y=\"%d\" "
+						"width=\"%zu\" height=\"%d\" "
+						"fill=\"#d62728\" opacity=\"0.10\"/>\n",
+						x, y, x2 - x, LANE_H);
+				if (rq != DM_IV && rq != e->level[n][l])
+					fprintf(f, "<line x1=\"%zu\" y1=\"%d\" "
+						"x2=\"%zu\" y2=\"%d\" stroke=\"%s\" "
+						"stroke-dasharray=\"4,3\"/>\n", x,
+						level_y(n, rq), x2, level_y(n, rq),
+						palette[l]);
+			}
+		}
+	}
+}
+
 static void draw_arrows(const struct trace *tr, FILE *f, int dx)
 {
 	for (size_t i = 0; i < tr->narrows; i++) {
@@ -270,6 +311,7 @@ int trace_svg(const struct trace *tr, FILE *f)
 	fprintf(f, "</text>\n");
 	draw_lanes(tr, f, dx, right);
 	draw_labels(tr, f, dx, lanes_end);
+	draw_waits(tr, f, dx, right);
 	draw_levels(tr, f, dx, right);
 	draw_arrows(tr, f, dx);
 	for (size_t l = 0; l < tr->nlocks; l++, y += 18) {
@@ -281,7 +323,8 @@ int trace_svg(const struct trace *tr, FILE *f)
 	}
 	fprintf(f, "<text x=\"10\" y=\"%d\" font-size=\"11\" fill=\"#444\">"
 		"red arrow: BAST (queued -&gt; delivered); green arrow: AST "
-		"granted by a remote release</text>\n", y + 4);
+		"granted by a remote release; dashed: level requested; red "
+		"band: BLOCKED</text>\n", y + 4);
 	fprintf(f, "<text x=\"10\" y=\"%d\" font-size=\"11\" fill=\"#444\">"
 		"R request, x refused, G grant, A ast, b bast queued, B bast, "
 		"W work, D downconvert, C cancel, U unlock, u unlock-ast, "
