@@ -243,13 +243,13 @@ bool scnp_valid_rule(const char *t)
 }
 
 /* a '|' list of names from t, or hex numbers for bits without a name */
-int scnp_bits(char *w, const struct scn_name *tab, int *out)
+int scnp_bits(const char *w, const struct scn_name *tab, int *out)
 {
+	char copy[SCN_LINE_MAX + 1], *save = NULL;
 	int v = 0;
 
-	char *save = NULL;
-
-	for (char *e = strtok_r(w, "|", &save); e;
+	snprintf(copy, sizeof(copy), "%s", w);	/* strtok_r cuts its input */
+	for (char *e = strtok_r(copy, "|", &save); e;
 	     e = strtok_r(NULL, "|", &save)) {
 		int64_t x;
 		int bit;
@@ -353,7 +353,6 @@ int scnp_actor(struct pstate *p, char *t, bool may_pin, int *actor)
 static int parse_requires(struct pstate *p, char *v)
 {
 	struct scn_req *r = &p->s->req;
-
 	char *save = NULL;
 
 	for (char *w = strtok_r(v, " \t", &save); w;
@@ -529,12 +528,12 @@ int scn_parse_buf(const char *buf, size_t len, const char *name,
 		memcpy(p->buf, buf + pos, n);
 		p->buf[n] = 0;
 		pos += n + 1;
-		if (n && p->buf[n - 1] == '\r')
-			p->buf[n - 1] = 0;
 		if (memchr(p->buf, 0, n)) {
 			rc = scnp_perr(p, "NUL byte in line");
 			break;
 		}
+		if (n && p->buf[n - 1] == '\r')
+			p->buf[n - 1] = 0;
 		while (*c == ' ' || *c == '\t')
 			c++;
 		if (*c == '#') {

@@ -50,7 +50,7 @@ int scnp_octal(const char *t, uint32_t max, uint32_t *v);
 int scnp_node(const char *t, int *node);
 bool scnp_valid_ident(const char *t, bool upper_first);
 bool scnp_valid_rule(const char *t);
-int scnp_bits(char *w, const struct scn_name *tab, int *out);
+int scnp_bits(const char *w, const struct scn_name *tab, int *out);
 int scnp_take_path(struct pstate *p, struct tok *t, char **out);
 int scnp_fd_defined(struct pstate *p, int actor, const char *name);
 int scnp_fd_define(struct pstate *p, int actor, const char *name);
