@@ -106,7 +106,8 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 scenarios: $(SIMBIN)
-	$(SIMBIN) run $(SCENARIOS)
+	@echo "== dlmfs-sim run conformance/scenarios/*.scn"
+	@$(SIMBIN) run $(SCENARIOS)
 
 explore-check: $(SIMBIN)
 	$(SIMBIN) explore --seed 42 --nodes 3 --actors 6 --steps 200000 --faults
@@ -119,7 +120,7 @@ check: deps
 
 run: deps
 	@$(MAKE) --no-print-directory $(SIMBIN)
-	$(SIMBIN) run --by-rule $(SCENARIOS)
+	@$(SIMBIN) run --by-rule $(SCENARIOS)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(SIMBIN)
