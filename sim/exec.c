@@ -294,10 +294,10 @@ static int fail(struct xrun *x, const struct scn_stmt *st, const char *fmt,
 	rep->line = st ? st->line : 0;
 	if (st)
 		msgf(rep->reason, sizeof(rep->reason), "%s:%d: `%s`: %s",
-			 x->s->file, st->line, x->text, msg);
+		     x->s->file, st->line, x->text, msg);
 	else
-		msgf(rep->reason, sizeof(rep->reason), "%s: %s",
-			 x->s->file, msg);
+		msgf(rep->reason, sizeof(rep->reason), "%s: %s", x->s->file,
+		     msg);
 	return -1;
 }
 

@@ -171,6 +171,27 @@ static void test_hangs(void **state)
 	       "B hangs X4\n", EXEC_PASS, "");
 }
 
+/* a built scenario (the minimizer's) may leave a call uncollected */
+static void test_blocked_at_end(void **state)
+{
+	struct target *t = target_model_new(NULL);
+	struct exec_report rep;
+	struct scn *s = parse("# spec: X2\n# requires: nodes=2 hangs\n"
+			      "n1 mkdir d -> 0\nA@n1 open d/l creat|rdwr -> fd a\n"
+			      "n2 mkdir d -> 0\nB@n2 open d/l creat|rdwr &\n"
+			      "B hangs\n");
+
+	(void)state;
+	s->nstmts--;	/* drop the hangs line */
+	assert_int_equal(exec_run(s, t, NULL, &rep), 0);
+	assert_int_equal(rep.verdict, EXEC_FAIL);
+	assert_string_equal(rep.reason, "t.scn:6: `B@n2 open d/l rdwr|creat &`: "
+			    "B still blocked at end");
+	s->nstmts++;
+	scn_free(s);
+	target_model_free(t);
+}
+
 static void test_skip(void **state)
 {
 	struct tm_opts o = { .profile = "linux-5.4" };
@@ -411,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_first_mismatch),
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_hangs),
+		cmocka_unit_test(test_blocked_at_end),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_manual_and_faults),
 		cmocka_unit_test(test_dup_and_uid),
