@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conform_main.c - dlmfs-conform: run the scenario corpus against the
+ * model, local dlmfs mounts or dlmfs-agent nodes (conformance/README.md).
+ */
+#include <stdio.h>
+
+#include "conform.h"
+
+int main(int argc, char **argv)
+{
+	struct conf_opts o;
+	int rc = conf_parse_opts(argc, argv, &o, stdout, stderr);
+
+	if (rc) {
+		conf_opts_free(&o);
+		return rc == 1 ? 0 : 2;
+	}
+	rc = conf_run(&o);
+	conf_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tr_int.h - state shared by the real target's halves: target_real.c
+ * (nodes, scenario lifetime, cleanup) and tr_calls.c (calls, waits,
+ * paths). Not an API.
+ */
+#ifndef DLMFS_TR_INT_H
+#define DLMFS_TR_INT_H
+
+#include <sys/types.h>
+
+#include "chan.h"
+#include "detect.h"
+#include "target_real.h"
+
+#define TR_ABANDONED_MAX 256
+#define TR_NAMES_MAX	64	/* distinct root-level names in a scenario */
+#define TR_ACTORS	(SCN_ACTORS_MAX + SCN_NODES_MAX)
+#define TR_CLEANER(node) (SCN_ACTORS_MAX + (node))
+
+struct tr_node {
+	bool exec;
+	const char *spec;	/* PATH, or the command after "exec:" */
+	struct chan ch;		/* exec: the agent */
+	struct detect_info di;	/* local: detected; exec: from hello */
+	unsigned uid;		/* effective uid of the actors */
+	char err[160];		/* why the node is unusable, "" if fine */
+};
+
+struct tr_actor {
+	bool started;		/* its process exists (local) / was named (exec) */
+	int node;
+	char name[PROTO_ACTOR_MAX];	/* protocol name */
+	struct chan ch;		/* local: its own process */
+	bool pending;		/* a call is outstanding */
+	bool gave_up;		/* a call that had to complete did not */
+	const struct scn_stmt *st;	/* the outstanding call */
+};
+
+struct tr_name {
+	char *orig;		/* as the scenario writes it */
+	char *real;		/* as sent to the node */
+};
+
+struct tr {
+	struct target tgt;
+	struct real_opts o;
+	struct tr_node nodes[SCN_NODES_MAX];
+	int nnodes;
+	const struct scn *s;
+	unsigned seq;		/* scenarios begun */
+	char prefix[32];	/* "c<pid>-<seq>-" */
+	struct tr_name names[TR_NAMES_MAX];
+	int nnames;
+	/* the scenario's actors, then one cleanup actor per node */
+	struct tr_actor a[TR_ACTORS];
+	enum scn_verb next;	/* the statement about to run (hook) */
+	bool ending;
+	bool settle_due;
+	pid_t abandoned[TR_ABANDONED_MAX];	/* killed but not dead (D state) */
+	int nabandoned;
+	char note[1024];
+};
+
+__attribute__((format(printf, 2, 3)))
+void tr_note(struct tr *tr, const char *fmt, ...);
+/* the chan carrying actor i's requests (starting its process if needed) */
+struct chan *tr_actor_chan(struct tr *tr, int i, bool start);
+/* a path as the node sees it; out has PATH_MAX bytes */
+void tr_path(struct tr *tr, const char *in, char *out, size_t len);
+/* one request for actor i, answer within ms: 0 and r, -ETIMEDOUT, ... */
+int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
+		 struct tgt_result *r);
+/* kill actor i's process (local) or agent actor (exec) */
+void tr_kill_actor(struct tr *tr, int i);
+
+/* tr_calls.c: the target ops for calls */
+int tr_start(void *t, const struct tgt_call *c, struct tgt_result *r);
+int tr_wait(void *t, int actor, struct tgt_result *r);
+int tr_signal(void *t, int actor);
+int tr_close(void *t, int actor, int fd);
+void tr_settle(void *t);
+
+#endif
