@@ -178,8 +178,10 @@ int trace_node_state(const struct dm_model *m, int node, char *buf,
 		for (unsigned b = 0; b < 6; b++)
 			if ((v.flags & (1u << b)) && flag_names[b])
 				put(buf, len, &o, " %s", flag_names[b]);
+		/* no inode: a poisoned dlmfs lock (T2) or an in-kernel user */
 		if (!v.ino)
-			put(buf, len, &o, " zombie");
+			put(buf, len, &o, (v.flags & DM_LF_TEARDOWN) ?
+			    " zombie" : " raw");
 	}
 	return (int)o;
 }

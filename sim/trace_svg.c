@@ -12,7 +12,7 @@
 
 #define LEFT	96
 #define TOP	56
-#define BAND	190	/* statement labels */
+#define BAND	230	/* statement labels */
 #define LANE_H	96
 #define GAP	18
 #define ROW	20	/* between level lines */
@@ -22,17 +22,20 @@ static const char *const palette[TRACE_MAX_LOCKS] = {
 	"#7f7f7f", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173",
 };
 
-static int intern(struct trace *tr, const char *domain, const char *name)
+/* a lock's id: "domain/name", or "domain/name raw" for a raw DLM client */
+static int intern(struct trace *tr, const char *domain, const char *name,
+		  bool raw)
 {
-	size_t n = strlen(domain) + strlen(name) + 2;
+	size_t n = strlen(domain) + strlen(name) + 6;
 	char *key;
 
 	for (size_t i = 0; i < tr->nlocks; i++) {
 		const char *k = tr->locks[i];
-		size_t dl = strlen(domain);
+		size_t dl = strlen(domain), nl = strlen(name);
 
 		if (!strncmp(k, domain, dl) && k[dl] == '/' &&
-		    !strcmp(k + dl + 1, name))
+		    !strncmp(k + dl + 1, name, nl) &&
+		    !strcmp(k + dl + 1 + nl, raw ? " raw" : ""))
 			return (int)i;
 	}
 	if (tr->nlocks >= TRACE_MAX_LOCKS ||
@@ -42,7 +45,7 @@ static int intern(struct trace *tr, const char *domain, const char *name)
 	key = malloc(n);
 	if (!key)
 		return -1;
-	snprintf(key, n, "%s/%s", domain, name);
+	snprintf(key, n, "%s/%s%s", domain, name, raw ? " raw" : "");
 	tr->locks[tr->nlocks] = key;
 	return (int)tr->nlocks++;
 }
@@ -60,7 +63,8 @@ static void arrow(struct trace *tr, size_t from, int fnode, size_t to,
 void trace_record(struct trace *tr, const struct dm_model *m,
 		  const struct dm_trace *t)
 {
-	int lock = t->domain && t->name ? intern(tr, t->domain, t->name) : -1;
+	int lock = t->domain && t->name ?
+		   intern(tr, t->domain, t->name, !t->ino) : -1;
 	int node = t->node >= 0 && t->node < DM_MAX_NODES ? t->node : 0;
 	struct trace_mark *mk;
 	struct trace_ev *e;
@@ -89,7 +93,8 @@ void trace_record(struct trace *tr, const struct dm_model *m,
 
 			if (dm_lock_view_at(m, n, i, &v))
 				continue;
-			l = intern(tr, v.domain, v.name);
+			l = intern(tr, v.domain, v.name,
+				   !v.ino && !(v.flags & DM_LF_TEARDOWN));
 			if (l < 0)
 				continue;
 			e->level[n][l] = (signed char)v.level;
@@ -281,7 +286,7 @@ static void draw_labels(const struct trace *tr, FILE *f, int dx, int bottom)
 			TOP + BAND - 4, x, bottom);
 		fprintf(f, "<text transform=\"translate(%zu,%d) rotate(-40)\" "
 			"font-size=\"11\">L%d ", x + 2, TOP + BAND - 8, l->line);
-		esc(f, l->text, 56);
+		esc(f, l->text, 52);
 		fprintf(f, "</text>\n");
 	}
 }
