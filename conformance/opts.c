@@ -86,16 +86,20 @@ static int add_path(struct conf_opts *o, const char *path)
 {
 	struct dirent **ents;
 	struct stat st;
+	size_t len = strlen(path);
 	char *p;
 	int n, rc = 0;
 
 	if (stat(path, &st) || !S_ISDIR(st.st_mode))
 		return add_file(o, path);	/* a bad file fails its test */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
 	n = scandir(path, &ents, is_scn, alphasort);
 	if (n < 0)
 		return -errno;
 	for (int i = 0; i < n; i++) {
-		if (!rc && asprintf(&p, "%s/%s", path, ents[i]->d_name) >= 0) {
+		if (!rc && asprintf(&p, "%.*s/%s", (int)len, path,
+				    ents[i]->d_name) >= 0) {
 			rc = add_file(o, p);
 			free(p);
 		}

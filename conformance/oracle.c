@@ -79,11 +79,11 @@ static void show(const struct scn_stmt *st, int rc, const struct tgt_result *r,
 		snprintf(buf, len, "cannot run it (%s)", strerror(-rc));
 		return;
 	}
-	if (r->status >= 0 && r->data && st->exp.kind != SCN_E_FIELDS) {
-		scn_format_bytes(r->data, r->len, buf, len);
-		return;
-	}
-	exec_format_result(st, &st->exp, r, buf, len);
+	struct scn_expect bytes = { .kind = SCN_E_BYTES };
+
+	/* bytes always as bytes, even where the scenario only counts them */
+	exec_format_result(st, r->data && r->status >= 0 ? &bytes : &st->exp,
+			   r, buf, len);
 }
 
 static void step(struct oracle *o, int rr, const struct tgt_result *r,
@@ -99,16 +99,14 @@ static void step(struct oracle *o, int rr, const struct tgt_result *r,
 	show(st, rr, r, got, sizeof(got));
 	show(st, rm, mr, want, sizeof(want));
 	if (!strcmp(got, want)) {
-		pbuf_printf(&o->log, "  %s:%d: %s -> %s\n", o->s->file,
-			    st->line, text, got);
+		pbuf_printf(&o->log, "  %d: %s -> %s\n", st->line, text, got);
 		return;
 	}
 	o->diverged = true;
 	pbuf_printf(&o->report, "first divergence from the model at step %d "
-		    "(%s:%d):\n%s  %s:%d: %s\n      model:    %s\n"
+		    "(%s:%d):\n%s  %d: %s\n      model:    %s\n"
 		    "      observed: %s\n", o->steps, o->s->file, st->line,
-		    o->log.s ? o->log.s : "", o->s->file, st->line, text, want,
-		    got);
+		    o->log.s ? o->log.s : "", st->line, text, want, got);
 }
 
 /* ---- ops ---- */

@@ -147,6 +147,9 @@ static void run_case(void **state)
 			print_lines(run, orep);
 		return;
 	}
+	/* details first (cmocka cuts long failure messages short) */
+	if (orep[0])
+		print_lines(run, orep);
 	f = open_memstream(&msg, &len);
 	if (f) {
 		fputs(rep.reason, f);
@@ -158,7 +161,7 @@ static void run_case(void **state)
 		if (note[0])
 			fprintf(f, "\n  note: %s", note);
 		if (orep[0])
-			fprintf(f, "\n%s", orep);
+			fprintf(f, "\n  oracle: see the divergence above");
 		fclose(f);
 	}
 	/* fail_msg longjmps: copy the message to the stack first */
