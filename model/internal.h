@@ -70,8 +70,8 @@ struct dm_node {
 	struct dm_inode *root;
 	struct dm_inode **itab;	/* indexed by ino */
 	size_t itab_cap;
-	struct dm_lockres **extra;	/* raw and zombie locks */
-	size_t nextra, capextra;
+	struct dm_lockres **lrs;	/* every lock: files, raw, zombies */
+	size_t nlrs, caplrs;
 };
 
 struct dm_file {
@@ -197,6 +197,17 @@ void ul_op_recheck(struct dm_model *m, struct dm_op *op);
 int ul_destroy_start(struct dm_model *m, struct dm_op *op);
 
 /* dlmfs.c */
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+int fs_permission(const struct dm_inode *in, int mask,
+		  const struct dm_ctx *ctx);
+int fs_get_inode(struct dm_model *m, int node, dm_ino ino,
+		 struct dm_inode **out);
+void fs_fill_stat(const struct dm_inode *in, struct dm_stat *st);
+bool fs_is_dir(const struct dm_inode *in);
+void fs_lrs_add(struct dm_model *m, struct dm_lockres *lr);
+void fs_lrs_del(struct dm_model *m, struct dm_lockres *lr);
 void fs_node_init(struct dm_model *m, int node);
 void fs_node_free(struct dm_model *m, int node);
 struct dm_inode *fs_inode(const struct dm_model *m, int node, dm_ino ino);

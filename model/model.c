@@ -594,40 +594,20 @@ static void lock_view(const struct dm_lockres *lr, struct dm_lock_view *v)
 
 size_t dm_lock_count(const struct dm_model *m, int node)
 {
-	const struct dm_node *n;
-	size_t i, c = 0;
-
 	if (!dm_node_ok(m, node) || !m->node[node].alive)
 		return 0;
-	n = &m->node[node];
-	for (i = 0; i < n->itab_cap; i++)
-		if (n->itab[i] && n->itab[i]->lr)
-			c++;
-	return c + n->nextra;
+	return m->node[node].nlrs;
 }
 
 int dm_lock_view_at(const struct dm_model *m, int node, size_t idx,
 		    struct dm_lock_view *v)
 {
-	const struct dm_node *n;
-	size_t i;
-
 	if (!dm_node_ok(m, node) || !v || !m->node[node].alive)
 		return -EINVAL;
-	n = &m->node[node];
-	for (i = 0; i < n->itab_cap; i++) {
-		if (!n->itab[i] || !n->itab[i]->lr)
-			continue;
-		if (idx-- == 0) {
-			lock_view(n->itab[i]->lr, v);
-			return 0;
-		}
-	}
-	if (idx < n->nextra) {
-		lock_view(n->extra[idx], v);
-		return 0;
-	}
-	return -ENOENT;
+	if (idx >= m->node[node].nlrs)
+		return -ENOENT;
+	lock_view(m->node[node].lrs[idx], v);
+	return 0;
 }
 
 int dm_lock_view(const struct dm_model *m, int node, dm_ino ino,

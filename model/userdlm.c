@@ -162,15 +162,7 @@ void ul_ast(struct dm_model *m, struct dm_lockres *lr, const struct dm_ev *e)
 
 static void raw_release(struct dm_model *m, struct dm_lockres *lr)
 {
-	struct dm_node *n = &m->node[lr->node];
-	size_t i;
-
-	for (i = 0; i < n->nextra; i++) {
-		if (n->extra[i] == lr) {
-			n->extra[i] = n->extra[--n->nextra];
-			break;
-		}
-	}
+	fs_lrs_del(m, lr);
 	ul_free(lr);
 }
 
