@@ -29,6 +29,7 @@ struct hnode {
 	size_t dep[MAX_DEPS];
 	unsigned char edge[MAX_DEPS];
 	char what[160];		/* "waits EX on d/l (n1 BLOCKED for EX)" */
+	char lock[DM_DOMAIN_NAME_MAX + DM_LOCK_NAME_MAX + 2];
 };
 
 const char *inv_hang_name(enum inv_hang h)
@@ -42,6 +43,8 @@ const char *inv_hang_name(enum inv_hang h)
 		return "L8";
 	case INV_HANG_T2:
 		return "T2";
+	case INV_HANG_ORDER:
+		return "lock-order";
 	default:
 		return "unexplained";
 	}
@@ -206,6 +209,7 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 			 (unsigned long long)w.ino);
 		return;
 	}
+	snprintf(h->lock, sizeof(h->lock), "%s/%s", v.domain, v.name);
 	{
 		char bl[40] = "";
 		size_t o = 0;
@@ -269,7 +273,9 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 		h->term = INV_HANG_UNEXPLAINED;	/* the worker should have run */
 		return;
 	case DM_WAIT_REQUEST:
-		expand_request(m, a, n, &v, w.level, w.blockers, h);
+		/* an unlink waits for the lock's own request in flight (T1) */
+		expand_request(m, a, n, &v, v.requested != DM_IV ?
+			       v.requested : w.level, w.blockers, h);
 		if (!h->term && !h->ndeps)
 			h->term = INV_HANG_UNEXPLAINED;
 		return;
@@ -279,28 +285,41 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 	}
 }
 
-/* follow hung deps from i: the dead end's name, or L8 for a held-only cycle */
+/*
+ * Follow hung deps from i: the dead end's name; for a cycle of fd holders,
+ * L8 when it stays on one lock (L7/L8: waiting on a lock one holds
+ * oneself), lock-order when it spans locks (ABBA).
+ */
 static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 {
-	bool seen[256] = { false };
+	size_t path[256], len = 0, cur = i, k, p;
 	bool held_only = true;
-	size_t cur = i, k, steps;
 
-	for (steps = 0; steps <= n && cur < 256; steps++) {
+	while (len < 256 && cur < n) {
 		const struct hnode *c = &h[cur];
 		size_t next = n;
 
 		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
 			return c->term;
-		if (seen[cur])
+		for (p = 0; p < len && path[p] != cur; p++)
+			;
+		if (p < len) {
+			/* the cycle is path[p..len) */
+			for (k = p + 1; k < len; k++)
+				if (strcmp(h[path[k]].lock, h[path[p]].lock))
+					return held_only ? INV_HANG_ORDER :
+					       INV_HANG_UNEXPLAINED;
 			break;
-		seen[cur] = true;
-		for (k = 0; k < c->ndeps; k++)
+		}
+		path[len++] = cur;
+		/* prefer an fd holder: it names the cycle a person can break */
+		for (k = 0; k < c->ndeps && next == n; k++)
+			if (h[c->dep[k]].hung && c->edge[k] == E_HELD)
+				next = c->dep[k];
+		for (k = 0; k < c->ndeps && next == n; k++)
 			if (h[c->dep[k]].hung) {
 				next = c->dep[k];
-				if (c->edge[k] != E_HELD)
-					held_only = false;
-				break;
+				held_only = false;
 			}
 		if (next == n)
 			break;
@@ -393,8 +412,11 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
 			break;
 		seen[cur] = true;
-		for (k = 0; k < c->ndeps; k++)
-			if (h[c->dep[k]].hung || next == n)
+		for (k = 0; k < c->ndeps && next == n; k++)
+			if (h[c->dep[k]].hung && c->edge[k] == E_HELD)
+				next = c->dep[k];
+		for (k = 0; k < c->ndeps && next == n; k++)
+			if (h[c->dep[k]].hung)
 				next = c->dep[k];
 		if (next == n || o >= len)
 			break;

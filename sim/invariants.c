@@ -363,7 +363,6 @@ void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 		sh_vanish(r, l);
 		l->level = DM_IV;
 		l->present = false;
-		l->armed = false;
 		break;
 	case DM_T_BAST_QUEUED:
 	case DM_T_BAST:
@@ -578,6 +577,10 @@ static enum inv_id check_blocked(const struct dm_model *m, struct inv_shadow *s,
 		return INV_OK;
 	if ((v->flags & DM_LF_BUSY) && v->requested != DM_IV &&
 	    v->requested <= v->level)
+		return INV_OK;
+	/* our own unlock is in flight or done: the lock is going away (T1) */
+	if ((v->flags & DM_LF_TEARDOWN) &&
+	    ((v->flags & DM_LF_BUSY) || v->level == DM_IV))
 		return INV_OK;
 	if (!s)
 		return INV_OK;	/* no history: cannot judge the stale case */

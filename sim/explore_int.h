@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * explore_int.h - the explorer's state, shared by explore.c (driver),
+ * explore_ops.c (executing one recorded step) and explore_min.c (replay,
+ * delta debugging, reproducer). Not a public API.
+ *
+ * Every step is a record that names things symbolically (actor, domain and
+ * lock index, "the fd opened by record k", event kind + node + lock path),
+ * so any subset of the records can be replayed on a fresh model.
+ */
+#ifndef DLMFS_EXPLORE_INT_H
+#define DLMFS_EXPLORE_INT_H
+
+#include "explore.h"
+#include "prng.h"
+#include "scn.h"
+
+#define X_MAX_ACTORS	64
+#define X_MAX_FDS	4	/* per actor */
+#define X_MAX_LOCKS	16
+#define X_MAX_DOMS	4
+#define X_NONE		0xff
+#define X_DATA_MAX	80	/* longest write: past the 64-byte LVB */
+
+enum x_type { XR_CALL = 1, XR_DELIVER, XR_CRASH, XR_RESTART, XR_CHECK };
+
+enum x_verb {
+	XV_OPEN = 1, XV_CLOSE, XV_READ, XV_PREAD, XV_WRITE, XV_PWRITE,
+	XV_LSEEK, XV_POLL, XV_UNLINK, XV_MKDIR, XV_RMDIR, XV_STAT,
+};
+
+enum { XO_EX = 1, XO_NB = 2 };
+
+struct x_rec {
+	uint8_t type, verb, actor, node;
+	uint8_t ev;		/* deliver: enum dm_ev_kind */
+	uint8_t dom, lk;	/* X_NONE: no path / the domain itself */
+	uint8_t oflags;		/* XO_* */
+	uint8_t whence;
+	uint8_t len;
+	int16_t off;
+	uint32_t fdref;		/* index of the record that opened the fd */
+	uint32_t dseed;		/* write data */
+};
+
+struct x_fd {
+	int fh;
+	uint32_t ref;
+	uint8_t level;
+	uint8_t dom, lk;
+	char name[24];
+};
+
+struct x_actor {
+	int node;
+	char name[8];
+	bool pending, hung;
+	dm_op_id op;
+	uint8_t op_verb;
+	uint32_t op_ref;
+	uint8_t op_level;	/* open: the level asked for */
+	uint8_t op_dom, op_lk;
+	struct x_fd fd[X_MAX_FDS];
+	int nfd;
+	int fdseq;
+};
+
+struct x_state {
+	const struct explore_opts *o;
+	struct dm_model *m;
+	struct inv_shadow *sh;
+	struct prng rng;
+	struct x_actor act[X_MAX_ACTORS];
+	int nact;
+
+	/* counters */
+	uint64_t steps, events, opens, grants, basts, crashes, hangs, drains;
+
+	/* the trace digest */
+	bool hashing;
+	uint64_t hash;
+
+	/* recording (main run) */
+	bool recording;
+	struct x_rec *recs;
+	size_t nrec, caprec;
+
+	/* first violation */
+	enum inv_id viol;
+	char why[512];
+
+	bool report;		/* main run: print hangs as they are found */
+	struct scn *scn;	/* non-NULL: emit statements (reproducer) */
+	int emit_ok;		/* 0, or -1 once emitting failed */
+};
+
+/* explore_ops.c */
+int x_init(struct x_state *x, const struct explore_opts *o);
+void x_fini(struct x_state *x);
+int x_reset(struct x_state *x);
+void x_path(const struct x_state *x, int dom, int lk, char *buf, size_t len);
+/* run one record (ref = its index in the original run); false if skipped */
+bool x_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
+void x_hash_bytes(struct x_state *x, const void *p, size_t n);
+void x_fill_data(uint32_t seed, unsigned char *buf, size_t n);
+size_t x_collect(const struct x_state *x, struct inv_actor *ia,
+		 struct inv_fd *fds, size_t maxfds);
+
+/* explore.c */
+const char *explore_bug_names(unsigned bugs, char *buf, size_t len);
+
+/* explore_min.c */
+int x_minimize_and_write(struct x_state *x, size_t fail_idx,
+			 struct explore_result *res);
+
+#endif

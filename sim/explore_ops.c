@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: MIT
+/*
+ * explore_ops.c - execute one explorer record on the model: the call, the
+ * completions it causes, the invariant checks after it, the trace digest,
+ * and (when writing a reproducer) the scenario statements it stands for.
+ * Replays run exactly this code, so a reproducer says what the run did.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "explore_int.h"
+
+/* ---- digest ---- */
+void x_hash_bytes(struct x_state *x, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = x->hash;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	x->hash = h;
+}
+
+static void hash_i64(struct x_state *x, int64_t v)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+	x_hash_bytes(x, b, sizeof(b));
+}
+
+static void hash_str(struct x_state *x, const char *s)
+{
+	if (s)
+		x_hash_bytes(x, s, strlen(s) + 1);
+	else
+		x_hash_bytes(x, "", 1);
+}
+
+static void x_trace(void *arg, const struct dm_model *m,
+		    const struct dm_trace *t)
+{
+	struct x_state *x = arg;
+
+	inv_shadow_trace(x->sh, m, t);
+	if (t->kind == DM_T_GRANT)
+		x->grants++;
+	else if (t->kind == DM_T_BAST)
+		x->basts++;
+	if (!x->hashing)
+		return;
+	hash_i64(x, ((int64_t)t->kind << 32) | (uint32_t)t->node);
+	hash_i64(x, ((int64_t)t->peer << 32) | (uint32_t)t->mode);
+	hash_i64(x, ((int64_t)t->status << 32) | t->lvb_valid);
+	hash_i64(x, (int64_t)t->ino);
+	hash_str(x, t->domain);
+	hash_str(x, t->name);
+	if (t->lvb)
+		x_hash_bytes(x, t->lvb, DM_LVB_LEN);
+}
+
+/* ---- lifetime ---- */
+static void name_actor(struct x_actor *a, int i)
+{
+	if (i < 26)
+		snprintf(a->name, sizeof(a->name), "%c", 'A' + i);
+	else
+		snprintf(a->name, sizeof(a->name), "%c%d", 'A' + i % 26, i / 26);
+}
+
+int x_reset(struct x_state *x)
+{
+	int i;
+
+	dm_reset(x->m);
+	dm_set_bugs(x->m, x->o->bugs);
+	dm_set_trace(x->m, x_trace, x);
+	inv_shadow_reset(x->sh);
+	memset(x->act, 0, sizeof(x->act));
+	x->nact = x->o->actors;
+	for (i = 0; i < x->nact; i++) {
+		x->act[i].node = i % x->o->nodes;
+		name_actor(&x->act[i], i);
+	}
+	x->steps = x->events = x->opens = x->grants = x->basts = 0;
+	x->crashes = x->hangs = x->drains = 0;
+	x->hash = 0xcbf29ce484222325ULL;
+	x->viol = INV_OK;
+	x->why[0] = '\0';
+	return 0;
+}
+
+int x_init(struct x_state *x, const struct explore_opts *o)
+{
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->m = dm_new(o->prof, o->nodes);
+	x->sh = inv_shadow_new();
+	if (!x->m || !x->sh) {
+		x_fini(x);
+		return -1;
+	}
+	prng_seed(&x->rng, o->seed);
+	return x_reset(x);
+}
+
+void x_fini(struct x_state *x)
+{
+	dm_free(x->m);
+	inv_shadow_free(x->sh);
+	free(x->recs);
+	x->m = NULL;
+	x->sh = NULL;
+	x->recs = NULL;
+}
+
+void x_path(const struct x_state *x, int dom, int lk, char *buf, size_t len)
+{
+	(void)x;
+	if (lk == X_NONE)
+		snprintf(buf, len, "dom%d", dom);
+	else
+		snprintf(buf, len, "dom%d/lk%d", dom, lk);
+}
+
+/* printable, deterministic write data: a seeded walk over letters */
+void x_fill_data(uint32_t seed, unsigned char *buf, size_t n)
+{
+	uint64_t s = seed;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)('a' + prng_splitmix64(&s) % 26);
+}
+
+/* ---- scenario emission ---- */
+static struct scn_stmt *emit(struct x_state *x, enum scn_verb v, int actor,
+			     int node)
+{
+	struct scn_stmt *st;
+
+	if (!x->scn || x->emit_ok)
+		return NULL;
+	st = scn_add(x->scn);
+	if (!st) {
+		x->emit_ok = -1;
+		return NULL;
+	}
+	st->verb = v;
+	st->node = node;
+	if (actor >= 0) {
+		st->actor = scn_actor(x->scn, x->act[actor].name, node);
+		if (st->actor < 0)
+			x->emit_ok = -1;
+	}
+	return st;
+}
+
+static void set_path(struct x_state *x, struct scn_stmt *st, const char *p)
+{
+	if (st && !(st->path = strdup(p)))
+		x->emit_ok = -1;
+}
+
+static void set_data(struct x_state *x, struct scn_data *d,
+		     const unsigned char *b, size_t n)
+{
+	d->bytes = malloc(n + 1);
+	if (!d->bytes) {
+		x->emit_ok = -1;
+		return;
+	}
+	memcpy(d->bytes, b, n);
+	d->bytes[n] = 0;
+	d->len = d->unit = n;
+	d->repeat = 1;
+}
+
+static void exp_rc(struct scn_stmt *st, int64_t rc)
+{
+	if (!st)
+		return;
+	if (rc < 0) {
+		st->exp.kind = SCN_E_ERRNO;
+		st->exp.num = -rc;
+	} else {
+		st->exp.kind = SCN_E_NUM;
+		st->exp.num = rc;
+	}
+}
+
+/* read results: exact bytes, or N "prefix" when they end in zeros */
+static void exp_bytes(struct x_state *x, struct scn_stmt *st,
+		      const unsigned char *b, ssize_t got)
+{
+	ssize_t k = got;
+
+	if (!st)
+		return;
+	if (got <= 0) {
+		exp_rc(st, got);
+		return;
+	}
+	while (k > 0 && !b[k - 1])
+		k--;
+	st->exp.kind = k < got ? SCN_E_PREFIX : SCN_E_BYTES;
+	st->exp.num = got;
+	set_data(x, &st->exp.data, b, (size_t)k);
+}
+
+/* ---- actor bookkeeping ---- */
+static struct x_fd *find_fd(struct x_actor *a, uint32_t ref)
+{
+	int i;
+
+	for (i = 0; i < a->nfd; i++)
+		if (a->fd[i].ref == ref)
+			return &a->fd[i];
+	return NULL;
+}
+
+static struct x_fd *add_fd(struct x_actor *a, int fh, uint32_t ref, int level)
+{
+	struct x_fd *f = &a->fd[a->nfd++];
+	char lower[8];
+	size_t i;
+
+	for (i = 0; a->name[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)(a->name[i] | 0x20);
+	lower[i] = '\0';
+	f->fh = fh;
+	f->ref = ref;
+	f->level = (uint8_t)level;
+	snprintf(f->name, sizeof(f->name), "%s%s%d", lower,
+		 a->name[1] ? "f" : "", ++a->fdseq);
+	return f;
+}
+
+static void drop_fd(struct x_actor *a, struct x_fd *f)
+{
+	*f = a->fd[--a->nfd];
+}
+
+static void kill_node_actors(struct x_state *x, int node)
+{
+	int i;
+
+	for (i = 0; i < x->nact; i++) {
+		struct x_actor *a = &x->act[i];
+
+		if (a->node != node)
+			continue;
+		if (a->pending)
+			dm_op_forget(x->m, a->op);
+		a->pending = a->hung = false;
+		a->nfd = 0;
+	}
+}
+
+/* collect the calls that finished (after any step) */
+static void completions(struct x_state *x)
+{
+	int i, fh, rc;
+
+	for (i = 0; i < x->nact; i++) {
+		struct x_actor *a = &x->act[i];
+		struct scn_stmt *st;
+
+		if (!a->pending)
+			continue;
+		rc = dm_op_status(x->m, a->op, &fh);
+		if (rc == DM_PENDING)
+			continue;
+		dm_op_forget(x->m, a->op);
+		a->pending = a->hung = false;
+		st = emit(x, SCN_V_WAIT, i, a->node);
+		if (st)
+			st->bg_verb = a->op_verb == XV_OPEN ? SCN_V_OPEN :
+				      SCN_V_UNLINK;
+		if (a->op_verb == XV_OPEN && rc == 0) {
+			struct x_fd *f = add_fd(a, fh, a->op_ref,
+						a->op_level);
+
+			f->dom = a->op_dom;
+			f->lk = a->op_lk;
+			x->opens++;
+			if (st) {
+				st->exp.kind = SCN_E_FD;
+				snprintf(st->exp.fd, sizeof(st->exp.fd), "%s",
+					 f->name);
+			}
+		} else {
+			exp_rc(st, rc);
+		}
+	}
+}
+
+size_t x_collect(const struct x_state *x, struct inv_actor *ia,
+		 struct inv_fd *fds, size_t maxfds)
+{
+	size_t n = 0;
+	int i, k;
+
+	for (i = 0; i < x->nact; i++) {
+		const struct x_actor *a = &x->act[i];
+
+		ia[i] = (struct inv_actor){ a->name, a->node, a->pending,
+					    a->op, fds + n, 0 };
+		for (k = 0; k < a->nfd && n < maxfds; k++) {
+			fds[n++] = (struct inv_fd){ a->fd[k].fh,
+						    a->fd[k].level };
+			ia[i].nfds++;
+		}
+	}
+	return n;
+}
+
+static void check(struct x_state *x)
+{
+	struct inv_actor ia[X_MAX_ACTORS];
+	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
+	int fhs[X_MAX_ACTORS * X_MAX_FDS];
+	enum inv_id id;
+	size_t n, i;
+
+	if (x->viol)
+		return;
+	id = inv_check(x->m, x->sh, x->why, sizeof(x->why));
+	if (!id) {
+		n = x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+		for (i = 0; i < n; i++)
+			fhs[i] = fds[i].fh;
+		id = inv_check_poll(x->m, fhs, n, x->why, sizeof(x->why));
+		if (!id)
+			id = inv_check_holders(x->m, x->sh, fds, n, x->why,
+					       sizeof(x->why));
+	}
+	x->viol = id;
+}
+
+/* ---- the calls ---- */
+static int open_flags(const struct x_rec *r)
+{
+	return O_CREAT | ((r->oflags & XO_EX) ? O_RDWR : O_RDONLY) |
+	       ((r->oflags & XO_NB) ? O_NONBLOCK : 0);
+}
+
+static bool exec_open(struct x_state *x, const struct x_rec *r, uint32_t ref,
+		      const char *path)
+{
+	struct x_actor *a = &x->act[r->actor];
+	int flags = open_flags(r), fh = -1, rc;
+	int level = (r->oflags & XO_EX) ? DM_EX : DM_PR;
+	struct scn_stmt *st;
+	dm_op_id op = 0;
+
+	if (a->nfd >= X_MAX_FDS)
+		return false;
+	rc = dm_sys_open(x->m, a->node, path, flags, 0644, &DM_CTX_ROOT, &fh,
+			 &op);
+	st = emit(x, SCN_V_OPEN, r->actor, a->node);
+	set_path(x, st, path);
+	if (st)
+		st->flags = flags;
+	if (rc == DM_PENDING) {
+		a->pending = true;
+		a->op = op;
+		a->op_verb = XV_OPEN;
+		a->op_ref = ref;
+		a->op_level = (uint8_t)level;
+		a->op_dom = r->dom;
+		a->op_lk = r->lk;
+		if (st)
+			st->bg = true;
+	} else if (rc == 0) {
+		struct x_fd *f = add_fd(a, fh, ref, level);
+
+		f->dom = r->dom;
+		f->lk = r->lk;
+		x->opens++;
+		if (st) {
+			st->exp.kind = SCN_E_FD;
+			snprintf(st->exp.fd, sizeof(st->exp.fd), "%s", f->name);
+		}
+	} else {
+		exp_rc(st, rc);
+	}
+	if (x->hashing)
+		hash_i64(x, rc == 0 ? fh : rc);
+	return true;
+}
+
+static const enum scn_verb fd_verbs[] = {
+	[XV_CLOSE] = SCN_V_CLOSE, [XV_READ] = SCN_V_READ,
+	[XV_PREAD] = SCN_V_PREAD, [XV_WRITE] = SCN_V_WRITE,
+	[XV_PWRITE] = SCN_V_PWRITE, [XV_LSEEK] = SCN_V_LSEEK,
+	[XV_POLL] = SCN_V_POLL,
+};
+
+static bool exec_fd(struct x_state *x, const struct x_rec *r, struct x_fd *f)
+{
+	struct x_actor *a = &x->act[r->actor];
+	unsigned char buf[X_DATA_MAX], data[X_DATA_MAX];
+	struct scn_stmt *st;
+	int64_t rc = 0, pos;
+	enum inv_id id;
+
+	if (r->verb >= sizeof(fd_verbs) / sizeof(fd_verbs[0]) ||
+	    !fd_verbs[r->verb])
+		return false;
+	st = emit(x, fd_verbs[r->verb], r->actor, a->node);
+	if (st) {
+		snprintf(st->fd, sizeof(st->fd), "%s", f->name);
+		st->len = r->len;
+		st->off = r->off;
+		st->flags = r->whence;
+	}
+	switch (r->verb) {
+	case XV_CLOSE:
+		rc = dm_release(x->m, f->fh);
+		exp_rc(st, rc);
+		break;
+	case XV_READ:
+	case XV_PREAD:
+		pos = r->verb == XV_READ ? dm_lseek(x->m, f->fh, 0, SEEK_CUR) :
+		      r->off;
+		rc = r->verb == XV_READ ? dm_read(x->m, f->fh, buf, r->len) :
+		     dm_pread(x->m, f->fh, buf, r->len, r->off);
+		exp_bytes(x, st, buf, (ssize_t)rc);
+		id = inv_shadow_read(x->sh, x->m, f->fh, pos, buf, (ssize_t)rc,
+				     x->why, sizeof(x->why));
+		if (id && !x->viol)
+			x->viol = id;
+		if (x->hashing && rc > 0)
+			x_hash_bytes(x, buf, (size_t)rc);
+		break;
+	case XV_WRITE:
+	case XV_PWRITE:
+		x_fill_data(r->dseed, data, r->len);
+		rc = r->verb == XV_WRITE ? dm_write(x->m, f->fh, data, r->len) :
+		     dm_pwrite(x->m, f->fh, data, r->len, r->off);
+		if (rc > 0)
+			inv_shadow_write(x->sh, x->m, f->fh, data, (size_t)rc);
+		if (st)
+			set_data(x, &st->data, data, r->len);
+		exp_rc(st, rc);
+		break;
+	case XV_LSEEK:
+		rc = dm_lseek(x->m, f->fh, r->off, r->whence);
+		exp_rc(st, rc);
+		break;
+	default:	/* XV_POLL */
+		rc = dm_poll(x->m, f->fh);
+		exp_rc(st, rc);
+		if (st && rc > 0)
+			st->exp.kind = SCN_E_MASK;
+		break;
+	}
+	if (r->verb == XV_CLOSE)
+		drop_fd(a, f);
+	if (x->hashing)
+		hash_i64(x, rc);
+	return true;
+}
+
+static bool exec_path_call(struct x_state *x, const struct x_rec *r,
+			   uint32_t ref, const char *path)
+{
+	struct x_actor *a = &x->act[r->actor];
+	struct scn_stmt *st = NULL;
+	struct dm_stat sb;
+	dm_op_id op = 0;
+	int rc = 0;
+
+	switch (r->verb) {
+	case XV_UNLINK:
+		rc = dm_sys_unlink(x->m, a->node, path, &DM_CTX_ROOT, &op);
+		st = emit(x, SCN_V_UNLINK, r->actor, a->node);
+		set_path(x, st, path);
+		if (rc == DM_PENDING) {
+			a->pending = true;
+			a->op = op;
+			a->op_verb = XV_UNLINK;
+			a->op_ref = ref;
+			if (st)
+				st->bg = true;
+			st = NULL;
+		}
+		break;
+	case XV_MKDIR:
+		rc = dm_sys_mkdir(x->m, a->node, path, 0755, &DM_CTX_ROOT);
+		st = emit(x, SCN_V_MKDIR, r->actor, a->node);
+		set_path(x, st, path);
+		break;
+	case XV_RMDIR:
+		rc = dm_sys_rmdir(x->m, a->node, path, &DM_CTX_ROOT);
+		st = emit(x, SCN_V_RMDIR, r->actor, a->node);
+		set_path(x, st, path);
+		break;
+	case XV_STAT:
+		rc = dm_sys_stat(x->m, a->node, path, &sb);
+		st = emit(x, SCN_V_STAT, r->actor, a->node);
+		set_path(x, st, path);
+		if (st && rc == 0) {
+			bool dir = S_ISDIR(sb.mode);
+
+			st->exp.kind = SCN_E_FIELDS;
+			st->exp.fields[0] = (struct scn_field){ SCN_F_TYPE,
+							       sb.mode & S_IFMT };
+			st->exp.fields[1] = (struct scn_field){
+				dir ? SCN_F_NLINK : SCN_F_SIZE,
+				dir ? (int64_t)sb.nlink : sb.size };
+			st->exp.nfields = 2;
+			st = NULL;
+		}
+		if (x->hashing && rc == 0)
+			hash_i64(x, ((int64_t)sb.mode << 32) | sb.nlink);
+		break;
+	default:
+		return false;
+	}
+	if (rc != DM_PENDING)
+		exp_rc(st, rc);
+	if (x->hashing)
+		hash_i64(x, rc);
+	return true;
+}
+
+static bool exec_call(struct x_state *x, const struct x_rec *r, uint32_t ref)
+{
+	struct x_actor *a;
+	char path[32];
+
+	if (r->actor >= x->nact)
+		return false;
+	a = &x->act[r->actor];
+	if (a->pending || !dm_node_alive(x->m, a->node))
+		return false;
+	x_path(x, r->dom, r->lk, path, sizeof(path));
+	switch (r->verb) {
+	case XV_OPEN:
+		return exec_open(x, r, ref, path);
+	case XV_UNLINK:
+	case XV_MKDIR:
+	case XV_RMDIR:
+	case XV_STAT:
+		return exec_path_call(x, r, ref, path);
+	default: {
+		struct x_fd *f = find_fd(a, r->fdref);
+
+		return f ? exec_fd(x, r, f) : false;
+	}
+	}
+}
+
+/* the first deliverable event of a kind for a node (and lock path) */
+static bool exec_deliver(struct x_state *x, const struct x_rec *r)
+{
+	size_t n = dm_event_count(x->m), i;
+	struct scn_stmt *st;
+	char path[32];
+	dm_ino ino = 0;
+
+	if (r->dom != X_NONE) {
+		x_path(x, r->dom, r->lk, path, sizeof(path));
+		if (dm_resolve(x->m, r->node, path, &ino))
+			return false;
+	}
+	for (i = 0; i < n; i++) {
+		const struct dm_event *e = dm_event_at(x->m, i);
+
+		if ((int)e->kind != r->ev || e->node != r->node ||
+		    (r->dom != X_NONE && e->ino != ino) ||
+		    !dm_event_deliverable(x->m, i))
+			continue;
+		dm_deliver(x->m, i);
+		x->events++;
+		st = emit(x, SCN_V_DELIVER, -1, r->node);
+		if (st) {
+			st->ev = r->ev;
+			if (r->dom != X_NONE)
+				set_path(x, st, path);
+			exp_rc(st, 0);
+		}
+		return true;
+	}
+	return false;
+}
+
+static void report_hangs(struct x_state *x)
+{
+	struct inv_actor ia[X_MAX_ACTORS];
+	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
+	enum inv_hang cls[X_MAX_ACTORS];
+	char desc[600];
+	int i;
+
+	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	inv_classify_hangs(x->m, ia, (size_t)x->nact, cls);
+	for (i = 0; i < x->nact; i++) {
+		if (!x->act[i].pending || x->act[i].hung ||
+		    cls[i] == INV_HANG_NONE || cls[i] == INV_HANG_UNEXPLAINED)
+			continue;
+		x->act[i].hung = true;
+		x->hangs++;
+		if (x->report && !x->o->quiet) {
+			inv_describe_hang(x->m, ia, (size_t)x->nact, cls,
+					  (size_t)i, desc, sizeof(desc));
+			fprintf(x->o->out, "explore: step %llu: %s\n",
+				(unsigned long long)x->steps, desc);
+		}
+	}
+}
+
+static bool exec_check(struct x_state *x)
+{
+	struct inv_actor ia[X_MAX_ACTORS];
+	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
+	size_t i, n = dm_event_count(x->m);
+	enum inv_id id;
+
+	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	/* only a drained model can be judged; a replayed subset may not be */
+	for (i = 0; i < n; i++)
+		if (dm_event_deliverable(x->m, i))
+			return true;
+	id = inv_check_stuck(x->m, ia, (size_t)x->nact, x->why,
+			     sizeof(x->why));
+	if (id && !x->viol)
+		x->viol = id;
+	if (!id)
+		report_hangs(x);
+	return true;
+}
+
+bool x_exec(struct x_state *x, const struct x_rec *r, uint32_t ref)
+{
+	bool done = false;
+	struct scn_stmt *st;
+
+	switch (r->type) {
+	case XR_CALL:
+		done = exec_call(x, r, ref);
+		break;
+	case XR_DELIVER:
+		done = exec_deliver(x, r);
+		break;
+	case XR_CRASH:
+		if (!dm_node_alive(x->m, r->node))
+			break;
+		/* the model ends the node's calls (-EIO); then we forget them */
+		done = dm_crash(x->m, r->node) == 0;
+		kill_node_actors(x, r->node);
+		x->crashes++;
+		st = emit(x, SCN_V_CRASH, -1, r->node);
+		exp_rc(st, 0);
+		break;
+	case XR_RESTART:
+		if (dm_node_alive(x->m, r->node))
+			break;
+		done = dm_restart(x->m, r->node) == 0;
+		st = emit(x, SCN_V_RESTART, -1, r->node);
+		exp_rc(st, 0);
+		break;
+	case XR_CHECK:
+		done = exec_check(x);
+		break;
+	default:
+		break;
+	}
+	if (!done)
+		return false;
+	x->steps++;
+	if (x->hashing)
+		x_hash_bytes(x, r, sizeof(*r));
+	completions(x);
+	check(x);
+	return true;
+}
