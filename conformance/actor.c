@@ -483,8 +483,13 @@ static const char *parse_arg(char c, char *t, struct args *g)
 	case 'p': case 'q':
 		if (proto_unpath(t))
 			return "bad path";
-		if (*t == '/')
-			return "absolute path";
+		/* paths are relative to the root: "/" is the root itself */
+		if (*t == '/') {
+			while (*t == '/')
+				t++;
+			if (!*t)
+				t = (char *)".";
+		}
 		*(c == 'p' ? &g->path : &g->path2) = t;
 		return NULL;
 	case 'f':

@@ -140,7 +140,7 @@ static int control(struct agent *ag, char **tok, int n)
 			drop(ag, a);
 		emitf2(ag, tok[1], "killed");
 	} else if (!a) {
-		emitf2(ag, tok[1], "bad no such actor");
+		emitf2(ag, tok[1], "unknown");
 	} else {
 		kill(a->sp.pid, SIGINT);
 		emitf2(ag, tok[1], "signalled");

@@ -51,6 +51,17 @@ int chan_open_command(struct chan *c, const char *command)
 	return rc;
 }
 
+int chan_open_agent(struct chan *c, const char *root)
+{
+	int rc;
+
+	chan_init(c);
+	rc = spawn_agent(root, &c->sp);
+	if (!rc)
+		opened(c);
+	return rc;
+}
+
 static void slot_free(struct chan_slot *s)
 {
 	free(s->call);
@@ -146,7 +157,8 @@ static void dispatch(struct chan *c, const char *line)
 	s = slot(c, tag, true);
 	if (!s)
 		return;
-	if (!strcmp(kind, "killed") || !strcmp(kind, "signalled"))
+	if (!strcmp(kind, "killed") || !strcmp(kind, "signalled") ||
+	    !strcmp(kind, "unknown"))
 		store(&s->ctl, line);
 	else
 		store(&s->call, line);

@@ -16,7 +16,7 @@
 struct chan_slot {
 	char name[PROTO_ACTOR_MAX];
 	char *call;		/* the answer to the actor's call */
-	char *ctl;		/* killed / signalled */
+	char *ctl;		/* killed / signalled / unknown */
 };
 
 struct chan {
@@ -33,6 +33,7 @@ struct chan {
 void chan_init(struct chan *c);
 int chan_open_actor(struct chan *c, const char *root);
 int chan_open_command(struct chan *c, const char *command);
+int chan_open_agent(struct chan *c, const char *root);
 /* SIGKILL the child, close the pipes; false if it did not die in ms */
 bool chan_close(struct chan *c, int ms);
 /* send one request line (no newline); 0 or -errno */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "actor.h"
+#include "agent.h"
 #include "spawn.h"
 
 long long spawn_now_ms(void)
@@ -49,7 +50,8 @@ static void child_fds(int req, int resp)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-static int spawn(const char *root, const char *command, struct spawned *sp)
+static int spawn(const char *root, const char *command, bool agent,
+		 struct spawned *sp)
 {
 	int req[2], resp[2], err;
 	pid_t parent = getpid();
@@ -77,6 +79,10 @@ static int spawn(const char *root, const char *command, struct spawned *sp)
 			execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 			_exit(127);
 		}
+		if (agent) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			_exit(agent_run(root, 0, 1));
+		}
 		/* actor_serve installs its handler, then unblocks SIGINT */
 		_exit(actor_serve(0, 1, root));
 	}
@@ -100,12 +106,17 @@ close_req:
 
 int spawn_actor(const char *root, struct spawned *sp)
 {
-	return spawn(root, NULL, sp);
+	return spawn(root, NULL, false, sp);
+}
+
+int spawn_agent(const char *root, struct spawned *sp)
+{
+	return spawn(root, NULL, true, sp);
 }
 
 int spawn_command(const char *command, struct spawned *sp)
 {
-	return spawn(NULL, command, sp);
+	return spawn(NULL, command, false, sp);
 }
 
 bool spawn_reap(pid_t pid, int ms, int *status)

@@ -17,6 +17,8 @@ struct spawned {
 
 /* fork an actor process serving root; 0 or -errno */
 int spawn_actor(const char *root, struct spawned *sp);
+/* fork an in-process dlmfs-agent (agent_run) serving root; 0 or -errno */
+int spawn_agent(const char *root, struct spawned *sp);
 /* fork `sh -c command` with its stdin/stdout on pipes; 0 or -errno */
 int spawn_command(const char *command, struct spawned *sp);
 /* close both pipes and SIGKILL the child; reap it if it is gone within ms */

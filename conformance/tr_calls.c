@@ -314,8 +314,10 @@ int tr_signal(void *t, int actor)
 		if (!rc)
 			rc = chan_recv(&tr->nodes[a->node].ch, a->name, CHAN_CTL,
 				       spawn_now_ms() + tr->o.timeout_ms, &line);
-		if (!rc && !strstr(line, " signalled"))
-			rc = -ESRCH;
+		/* "unknown": no process, so nothing to interrupt */
+		if (!rc && !strstr(line, " signalled") &&
+		    !strstr(line, " unknown"))
+			rc = -EPROTO;
 		free(line);
 		pbuf_free(&b);
 	}
