@@ -318,36 +318,6 @@ static size_t deliverable(const struct x_state *x, size_t *which, size_t max)
 	return c;
 }
 
-/*
- * Turn event i into a record: its kind, node and lock path - the same
- * "first deliverable of that kind for that node and path" a scenario's
- * `deliver` line names, so replays and reproducers pick the same event.
- */
-static void gen_deliver(struct x_state *x, size_t i, struct x_rec *r)
-{
-	const struct dm_event *e = dm_event_at(x->m, i);
-	struct dm_lock_view v;
-	char path[32];
-	dm_ino ino;
-	int d, l;
-
-	memset(r, 0, sizeof(*r));
-	r->type = XR_DELIVER;
-	r->node = (uint8_t)e->node;
-	r->ev = (uint8_t)e->kind;
-	r->dom = r->lk = X_NONE;
-	if (!e->ino || dm_lock_view(x->m, e->node, e->ino, &v) ||
-	    sscanf(v.domain, "dom%d", &d) != 1 ||
-	    sscanf(v.name, "lk%d", &l) != 1 || d < 0 || d >= X_MAX_DOMS ||
-	    l < 0 || l >= X_MAX_LOCKS)
-		return;
-	x_path(x, d, l, path, sizeof(path));
-	if (dm_resolve(x->m, e->node, path, &ino) || ino != e->ino)
-		return;
-	r->dom = (uint8_t)d;
-	r->lk = (uint8_t)l;
-}
-
 static bool try_fault(struct x_state *x, bool force)
 {
 	struct x_rec r;
@@ -395,7 +365,7 @@ static void drain(struct x_state *x)
 			did = run(x, &r);
 		}
 		if (!did && (n = deliverable(x, which, 256))) {
-			gen_deliver(x, which[prng_below(&x->rng, (uint32_t)n)],
+			x_gen_deliver(x, which[prng_below(&x->rng, (uint32_t)n)],
 				    &r);
 			did = run(x, &r);
 		}
@@ -427,7 +397,7 @@ static bool step(struct x_state *x)
 		if (!x->act[i].pending && dm_node_alive(x->m, x->act[i].node))
 			idle[ni++] = i;
 	if (nd && (!ni || prng_chance(&x->rng, 1, 2))) {
-		gen_deliver(x, which[prng_below(&x->rng, (uint32_t)nd)], &r);
+		x_gen_deliver(x, which[prng_below(&x->rng, (uint32_t)nd)], &r);
 		return run(x, &r);
 	}
 	if (ni) {

@@ -103,6 +103,7 @@ void x_path(const struct x_state *x, int dom, int lk, char *buf, size_t len);
 bool x_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
 void x_hash_bytes(struct x_state *x, const void *p, size_t n);
 void x_fill_data(uint32_t seed, unsigned char *buf, size_t n);
+void x_gen_deliver(struct x_state *x, size_t i, struct x_rec *r);
 size_t x_collect(const struct x_state *x, struct inv_actor *ia,
 		 struct inv_fd *fds, size_t maxfds);
 

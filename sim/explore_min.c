@@ -48,13 +48,43 @@ static enum inv_id replay(struct min *mn, const uint32_t *idx, size_t n,
 	return INV_OK;
 }
 
+/* is one of the unexplained hangs in the replay the one we look for? */
+static bool same_hang(struct min *mn)
+{
+	struct x_state *x = &mn->rx;
+	struct inv_actor ia[X_MAX_ACTORS];
+	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
+	enum inv_hang cls[X_MAX_ACTORS];
+	char desc[500], *semi;
+	int i;
+
+	if (strstr(x->why, mn->sig))
+		return true;
+	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	inv_classify_hangs(x->m, ia, (size_t)x->nact, cls);
+	for (i = 0; i < x->nact; i++) {
+		if (cls[i] != INV_HANG_UNEXPLAINED)
+			continue;
+		inv_describe_hang(x->m, ia, (size_t)x->nact, cls, (size_t)i,
+				  desc, sizeof(desc));
+		semi = strchr(desc, ';');
+		if (semi)
+			*semi = '\0';	/* this actor's own wait only */
+		if (strstr(desc, mn->sig)) {
+			snprintf(x->why, sizeof(x->why), "%s", desc);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* does idx[0..*n) still fail the same way? then cut it after the failure */
 static bool test(struct min *mn, uint32_t *idx, size_t *n)
 {
 	size_t at = 0;
 
 	if (replay(mn, idx, *n, &at) != mn->want ||
-	    (mn->sig[0] && !strstr(mn->rx.why, mn->sig)))
+	    (mn->sig[0] && !same_hang(mn)))
 		return false;
 	*n = at + 1;
 	return true;
@@ -273,6 +303,7 @@ int x_minimize_and_write(struct x_state *orig, size_t fail_idx,
 			found = true;
 			break;
 		}
+
 		if (w == total)
 			break;
 	}

@@ -45,6 +45,8 @@ const char *inv_hang_name(enum inv_hang h)
 		return "T2";
 	case INV_HANG_ORDER:
 		return "lock-order";
+	case INV_HANG_TEARDOWN:
+		return "teardown";
 	default:
 		return "unexplained";
 	}
@@ -244,6 +246,10 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 			h->term = INV_HANG_UNEXPLAINED;
 			return;
 		}
+		if ((v.flags & DM_LF_TEARDOWN) && !(v.flags & DM_LF_BUSY)) {
+			h->term = INV_HANG_TEARDOWN;
+			return;
+		}
 		/* the downconvert waits for incompatible local holders (L5) */
 		if (add_holders(m, a, n, v.node, v.ino,
 				v.blocking == DM_EX ? DM_EX : DM_PR, h))
@@ -299,7 +305,8 @@ static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 		const struct hnode *c = &h[cur];
 		size_t next = n;
 
-		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
+		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2 ||
+		    c->term == INV_HANG_TEARDOWN)
 			return c->term;
 		for (p = 0; p < len && path[p] != cur; p++)
 			;
@@ -341,6 +348,7 @@ static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
 		analyse(m, a, n, i, events, &h[i]);
 		h[i].hung = h[i].term == INV_HANG_O3 ||
 			    h[i].term == INV_HANG_T2 ||
+			    h[i].term == INV_HANG_TEARDOWN ||
 			    (h[i].term == INV_HANG_NONE && h[i].ndeps);
 	}
 	while (changed) {
@@ -409,7 +417,8 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 				      steps ? ";" : "",
 				      actor_str(an, sizeof(an), &a[cur]),
 				      c->what);
-		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2)
+		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2 ||
+		    c->term == INV_HANG_TEARDOWN)
 			break;
 		seen[cur] = true;
 		for (k = 0; k < c->ndeps && next == n; k++)

@@ -70,6 +70,10 @@ enum inv_hang {
 	INV_HANG_O3,		/* refused NOQUEUE left BUSY for ever (user stack) */
 	INV_HANG_L8,		/* waits on BLOCKED held by hung actors (L7/L8 cycle) */
 	INV_HANG_T2,		/* grant blocked by a poisoned lock (< 5.19) */
+	INV_HANG_TEARDOWN,	/* [derived, found by explore] a waiter for BLOCKED
+				 * to clear sleeps for ever once its lock is torn
+				 * down: teardown never clears BLOCKED and the
+				 * worker ignores torn-down locks */
 	INV_HANG_ORDER,		/* actors took locks in opposite orders (ABBA):
 				 * the application's deadlock, not the model's */
 	INV_HANG_UNEXPLAINED,	/* pending, nothing can wake it, no documented rule */
