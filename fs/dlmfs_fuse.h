@@ -94,7 +94,7 @@ struct dfs {
 	uintptr_t next_serial;
 	bool shutting_down;
 	int wake_pipe[2];	/* loop threads tell main they ended */
-	unsigned long settles, violations;
+	unsigned long settles, kick_lost;
 };
 
 /* core.c: the model under the lock */

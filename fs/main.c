@@ -105,7 +105,7 @@ static void *loop_thread(void *arg)
 	}
 	free(buf.mem);
 	nd->thread_done = 1;
-	n = write(nd->d->wake_pipe[1], "x", 1);
+	n = write(nd->d->wake_pipe[1], "x", 1);	/* 'x': a session ended */
 	(void)n;
 	return NULL;
 }
@@ -183,6 +183,19 @@ static void shutdown_all(struct dfs *d)
 	}
 }
 
+/* the wake pipe carries 'x' (a loop thread ended) or 'k' (new deadline) */
+static bool session_ended(struct dfs *d)
+{
+	char buf[64];
+	ssize_t n, i;
+
+	n = read(d->wake_pipe[0], buf, sizeof(buf));
+	for (i = 0; i < n; i++)
+		if (buf[i] == 'x')
+			return true;
+	return false;
+}
+
 static void main_loop(struct dfs *d, int sfd, int lfd)
 {
 	struct signalfd_siginfo si;
@@ -206,8 +219,8 @@ static void main_loop(struct dfs *d, int sfd, int lfd)
 			(void)n;
 			break;
 		}
-		if (p[1].revents)
-			break;	/* a session ended: unmounted from outside */
+		if (p[1].revents && session_ended(d))
+			break;	/* unmounted from outside */
 		if (np > 2 && p[2].revents)
 			dfs_ctl_serve(d, lfd);
 		dfs_lock(d);
@@ -227,7 +240,7 @@ static int run(struct dfs *d, const char *argv0)
 		if (lfd < 0)
 			return 1;
 	}
-	if (pipe2(d->wake_pipe, O_CLOEXEC)) {
+	if (pipe2(d->wake_pipe, O_CLOEXEC | O_NONBLOCK)) {
 		perror("dlmfs-fuse: pipe");
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "dlmfs_fuse.h"
 
@@ -261,6 +262,9 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 				w->deadline.tv_nsec -= 1000000000L;
 			}
 			end(d);
+			/* main thread: recompute its poll timeout */
+			if (write(d->wake_pipe[1], "k", 1) < 0)
+				d->kick_lost++;
 			return;
 		}
 		if (w)
