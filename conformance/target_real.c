@@ -400,9 +400,10 @@ static void tr_caps(void *t, struct tgt_caps *c)
 	memset(c, 0, sizeof(*c));
 	c->nodes = tr->nnodes;
 	snprintf(c->stack, sizeof(c->stack), "%s", stack);
+	/* --profile, else what dlmfs-fuse says it emulates, else modern */
 	snprintf(c->profile, sizeof(c->profile), "%s", tr->o.profile ?
-		 tr->o.profile : !strcmp(stack, "user") ? "linux-6-user" :
-		 "linux-6");
+		 tr->o.profile : d->profile[0] ? d->profile :
+		 !strcmp(stack, "user") ? "linux-6-user" : "linux-6");
 	snprintf(c->caps, sizeof(c->caps), "%s", d->has_caps ? d->caps : "");
 	c->nonroot = true;
 	for (int n = 0; n < tr->nnodes; n++)
