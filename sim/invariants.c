@@ -584,6 +584,13 @@ static enum inv_id check_blocked(const struct dm_model *m, struct inv_shadow *s,
 		return INV_OK;
 	if (!s)
 		return INV_OK;	/* no history: cannot judge the stale case */
+	/*
+	 * Unlocked in the DLM during teardown: the flag is dead. (After an
+	 * o2cb CANCELGRANT, IN_CANCEL stays set and the teardown unlock AST
+	 * is taken for a cancel: the level stays, BLOCKED too - kernel-like.)
+	 */
+	if ((v->flags & DM_LF_TEARDOWN) && l && !l->present)
+		return INV_OK;
 	if (l && l->armed && sh_others_vanish(s, r, l) != l->mark)
 		return INV_OK;
 	snprintf(why, len, "n%d %s/%s BLOCKED (for %s, level %s) but no node "
