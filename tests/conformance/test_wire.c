@@ -249,13 +249,15 @@ static void test_replies(void **state)
 	assert_int_equal(reply("A data 0", &r), -EPROTO);
 }
 
-static int parse(struct conf_opts *o, const char *args)
+/* buf outlives the call: the options point into it */
+static int parse_in(char *buf, size_t len, struct conf_opts *o,
+		    const char *args)
 {
-	char buf[512], *argv[32], *save = NULL;
+	char *argv[32], *save = NULL;
 	int argc = 0, rc;
 	FILE *devnull = fopen("/dev/null", "w");
 
-	snprintf(buf, sizeof(buf), "dlmfs-conform %s", args);
+	snprintf(buf, len, "dlmfs-conform %s", args);
 	for (char *t = strtok_r(buf, " ", &save); t && argc < 31;
 	     t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
@@ -265,9 +267,12 @@ static int parse(struct conf_opts *o, const char *args)
 	return rc;
 }
 
+#define parse(o, args) parse_in(buf, sizeof(buf), (o), (args))
+
 static void test_options(void **state)
 {
 	struct conf_opts o;
+	char buf[512];
 
 	(void)state;
 	assert_int_equal(parse(&o, "--target model x.scn"), 0);
