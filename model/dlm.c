@@ -336,6 +336,8 @@ int dlm_lock(struct dm_model *m, struct dm_lockres *lr, int mode,
 			lk->queue = DM_Q_GRANTED;
 			queue_ast(m, r, lk, (flags & DLMF_VALBLK) && mode > DM_NL,
 				  0);
+			/* dlm_kick_thread(): a waiter it jumped now BASTs it */
+			shuffle(m, r);
 			return 0;
 		}
 		if (flags & DLMF_NOQUEUE)
@@ -360,6 +362,7 @@ int dlm_lock(struct dm_model *m, struct dm_lockres *lr, int mode,
 		lk->granted = mode;
 		lk->requested = DM_IV;
 		queue_ast(m, r, lk, (flags & DLMF_VALBLK) != 0, 0);
+		shuffle(m, r);
 		return 0;
 	}
 	if (flags & DLMF_NOQUEUE)
