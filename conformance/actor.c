@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +30,9 @@
 #include "scn.h"
 
 struct args {
-	char *path, *path2;
+	char *path, *path2;	/* absolute: the root, then the request's path */
+	char *target;		/* symlink TARGET, verbatim */
+	char full[2][PATH_MAX];
 	int flags;
 	uint32_t mode;
 	int fd;
@@ -46,7 +49,7 @@ struct args {
 struct verb {
 	const char *name;
 	/*
-	 * p PATH, q second PATH, f FLAGS, M octal MODE, d FD, l LEN, L
+	 * p PATH, q second PATH, S a string (symlink target), f FLAGS, M octal MODE, d FD, l LEN, L
 	 * signed length, o OFF, x HEX, w whence, s shared|private, t mknod
 	 * type, u UID, g GID, T timeout in ms
 	 */
@@ -113,7 +116,7 @@ static int do_link(struct actor *a, struct args *g, struct pbuf *out)
 static int do_symlink(struct actor *a, struct args *g, struct pbuf *out)
 {
 	(void)a;
-	return res_ok(out, symlink(g->path, g->path2));
+	return res_ok(out, symlink(g->target, g->path2));
 }
 
 static int do_mknod(struct actor *a, struct args *g, struct pbuf *out)
@@ -259,10 +262,9 @@ static int do_caps(struct actor *a, struct args *g, struct pbuf *out)
 	int n;
 
 	(void)g;
-	(void)a;
-	if (statfs(".", &sf))
+	if (statfs(a->root, &sf))
 		return res_errno(out, errno);
-	n = detect_caps(".", (uint32_t)sf.f_type, buf, sizeof(buf));
+	n = detect_caps(a->root, (uint32_t)sf.f_type, buf, sizeof(buf));
 	if (n < 0)
 		return res_errno(out, -n);
 	pbuf_puts(out, " data ");
@@ -461,7 +463,7 @@ static const struct verb verbs[] = {
 	{ "ftruncate", "dL", do_ftruncate },
 	{ "chmod", "pM", do_chmod },	{ "chown", "pug", do_chown },
 	{ "unlink", "p", do_unlink },	{ "rename", "pq", do_rename },
-	{ "link", "pq", do_link },	{ "symlink", "pq", do_symlink },
+	{ "link", "pq", do_link },	{ "symlink", "Sq", do_symlink },
 	{ "mknod", "pt", do_mknod },	{ "readdir", "p", do_readdir },
 	{ "fsync", "d", do_fsync },	{ "mmap", "ds", do_mmap },
 	{ "caps", "", do_caps },	{ "uid", "ug", do_uid },
@@ -473,8 +475,29 @@ const char *actor_verb_at(size_t i)
 	return i < sizeof(verbs) / sizeof(verbs[0]) ? verbs[i].name : NULL;
 }
 
+/*
+ * A request's path names root/PATH; leading '/' are dropped and "/" or "."
+ * is the root itself, so `rmdir /` is rmdir of the mount point (EBUSY),
+ * not of "." (EINVAL). The empty path stays empty (ENOENT).
+ */
+static const char *full_path(const struct actor *a, char *t, char *buf)
+{
+	bool slash = *t == '/';
+
+	while (*t == '/')
+		t++;
+	if ((slash && !*t) || !strcmp(t, "."))
+		snprintf(buf, PATH_MAX, "%s", a->root);
+	else if (!*t)
+		buf[0] = '\0';
+	else if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", a->root, t) >= PATH_MAX)
+		return "path too long";
+	return NULL;
+}
+
 /* one argument; NULL or a reason */
-static const char *parse_arg(char c, char *t, struct args *g)
+static const char *parse_arg(const struct actor *a, char c, char *t,
+			     struct args *g)
 {
 	int64_t x;
 	int v;
@@ -483,14 +506,12 @@ static const char *parse_arg(char c, char *t, struct args *g)
 	case 'p': case 'q':
 		if (proto_unpath(t))
 			return "bad path";
-		/* paths are relative to the root: "/" is the root itself */
-		if (*t == '/') {
-			while (*t == '/')
-				t++;
-			if (!*t)
-				t = (char *)".";
-		}
-		*(c == 'p' ? &g->path : &g->path2) = t;
+		*(c == 'p' ? &g->path : &g->path2) = g->full[c == 'q'];
+		return full_path(a, t, g->full[c == 'q']);
+	case 'S':
+		if (proto_unpath(t))
+			return "bad path";
+		g->target = t;
 		return NULL;
 	case 'f':
 		return proto_flags(t, &g->flags) ? "bad flags" : NULL;
@@ -579,7 +600,7 @@ int actor_exec(struct actor *a, char *line, struct pbuf *out)
 		goto bad;
 	}
 	for (int i = 0; v->args[i] && !why; i++)
-		why = parse_arg(v->args[i], tok[i + 2], &g);
+		why = parse_arg(a, v->args[i], tok[i + 2], &g);
 	if (why)
 		goto bad;
 	errno = 0;
@@ -599,7 +620,8 @@ static void on_sigint(int sig)
 int actor_serve(int rfd, int wfd, const char *root)
 {
 	struct sigaction sa = { .sa_handler = on_sigint };	/* no SA_RESTART */
-	struct actor a = { .root = root };
+	char real[PATH_MAX];
+	struct actor a = { .root = realpath(root, real) ? real : root };
 	struct proto_reader r;
 	struct pbuf out;
 	char *line;
@@ -613,7 +635,7 @@ int actor_serve(int rfd, int wfd, const char *root)
 	sigprocmask(SIG_UNBLOCK, &intr, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	umask(022);
-	if (chdir(root))
+	if (chdir(a.root))
 		return 3;
 	proto_reader_init(&r, rfd, PROTO_LINE_MAX);
 	pbuf_init(&out);

@@ -15,7 +15,7 @@
 #include "proto.h"
 
 struct actor {
-	const char *root;	/* the node's mount; the process chdir()s there */
+	const char *root;	/* the node's mount, absolute; also the cwd */
 };
 
 /*

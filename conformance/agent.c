@@ -57,6 +57,7 @@ void agent_hello(const char *root, struct pbuf *out)
 		pbuf_path(out, di.stack);
 		pbuf_puts(out, " profile=");
 		pbuf_path(out, di.profile);
+		pbuf_printf(out, " others=%d", di.others);
 	}
 	pbuf_printf(out, " uid=%u pid=%d verbs=", (unsigned)geteuid(),
 		    (int)getpid());

@@ -100,8 +100,12 @@ static bool mount_covers(const char *mnt, const char *path, size_t *best)
 	return true;
 }
 
-/* fstype of the mount holding path (longest mount point prefix) */
-static void mount_fstype(const char *path, char *out, size_t len)
+/*
+ * fstype of the mount holding path (longest mount point prefix), and
+ * whether its super options let other users in (FUSE: allow_other)
+ */
+static void mount_fstype(const char *path, char *out, size_t len,
+			 bool *others)
 {
 	char real[PATH_MAX], *line = NULL;
 	size_t cap = 0, best = (size_t)-1;
@@ -114,7 +118,7 @@ static void mount_fstype(const char *path, char *out, size_t len)
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		char *mnt, *sep, *fstype, *save = NULL;
+		char *mnt, *sep, *fstype, *opts, *save = NULL;
 
 		/* id parent major:minor root mountpoint ... - fstype src opts */
 		strtok_r(line, " ", &save);
@@ -126,11 +130,16 @@ static void mount_fstype(const char *path, char *out, size_t len)
 		if (!mnt || !sep)
 			continue;
 		fstype = strtok_r(sep + 3, " ", &save);
+		strtok_r(NULL, " ", &save);	/* source */
+		opts = strtok_r(NULL, " \n", &save);
 		if (!fstype)
 			continue;
 		unescape_mountinfo(mnt);
-		if (mount_covers(mnt, real, &best))
+		if (mount_covers(mnt, real, &best)) {
 			snprintf(out, len, "%s", fstype);
+			*others = strncmp(fstype, "fuse", 4) ||
+				  (opts && strstr(opts, "allow_other"));
+		}
 	}
 	free(line);
 	fclose(f);
@@ -145,7 +154,8 @@ int detect_path(const char *path, struct detect_info *info)
 	if (statfs(path, &sf))
 		return -errno;
 	info->magic = (uint32_t)sf.f_type;
-	mount_fstype(path, info->fstype, sizeof(info->fstype));
+	info->others = true;
+	mount_fstype(path, info->fstype, sizeof(info->fstype), &info->others);
 	if (info->magic == DM_MAGIC)
 		info->kind = DETECT_KERNEL;
 	else if (info->magic == DETECT_FUSE_MAGIC &&

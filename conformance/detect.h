@@ -27,6 +27,7 @@ struct detect_info {
 	char caps[64];		/* capability words, no newline */
 	char stack[8];		/* "o2cb", "user", or "" if unknown */
 	char profile[32];	/* advertised profile (dlmfs-fuse), or "" */
+	bool others;		/* other uids may use it (FUSE: allow_other) */
 };
 
 /* 0 and *info, or -errno (statfs failed) */

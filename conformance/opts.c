@@ -49,6 +49,10 @@ void conf_usage(FILE *f)
 "                        traffic, multi-node scenarios only (default: the\n"
 "                        --block-ms value)\n"
 "  --stack o2cb|user     the cluster stack (default: detected, else o2cb)\n"
+"  --fuse-ctl PATH       the control socket of the dlmfs-fuse serving the\n"
+"                        --node mounts (-o ctl=PATH): crash/restart become\n"
+"                        possible (`requires: faults`), and its profile is\n"
+"                        the default (default: none)\n"
 "  --allow-hangs         run `requires: hangs` scenarios (default: skip;\n"
 "                        a process in D state cannot be killed)\n"
 "  --epoll               check `poll` statements with epoll_wait (default:\n"
@@ -197,6 +201,8 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 			if (!dm_profile_find(v))
 				return bad(err, "unknown profile '%s'", v);
 			o->profile = v;
+		} else if (!strcmp(a, "--fuse-ctl")) {
+			o->real.fuse_ctl = v;
 		} else if (!strcmp(a, "--stack")) {
 			if (strcmp(v, "o2cb") && strcmp(v, "user"))
 				return bad(err, "unknown stack '%s' (o2cb|user)",
@@ -224,6 +230,8 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 		return bad(err, "--target model and --node exclude each other%s",
 			   "");
 	o->model = !o->real.nnodes;
+	if (o->real.fuse_ctl && o->model)
+		return bad(err, "--fuse-ctl needs --node mounts%s", "");
 	if (o->oracle && o->model)
 		return bad(err, "--oracle model needs a real target (--node)%s",
 			   "");

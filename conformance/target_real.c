@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dm.h"
+#include "fusectl.h"
 #include "tr_int.h"
 
 void tr_note(struct tr *tr, const char *fmt, ...)
@@ -166,6 +168,8 @@ static int connect_exec(struct tr *tr, struct tr_node *n)
 	hello_value(line, "caps", n->di.caps, sizeof(n->di.caps));
 	hello_value(line, "stack", n->di.stack, sizeof(n->di.stack));
 	hello_value(line, "profile", n->di.profile, sizeof(n->di.profile));
+	hello_value(line, "others", v, sizeof(v));
+	n->di.others = strcmp(v, "0") != 0;
 	hello_value(line, "uid", v, sizeof(v));
 	n->uid = (unsigned)strtoul(v, NULL, 10);
 	free(line);
@@ -336,6 +340,48 @@ static void cleanup_node(struct tr *tr, int node)
 	tr_kill_actor(tr, i);
 }
 
+/* ---- faults (dlmfs-fuse) ---- */
+/* crash/restart a dlmfs-fuse node through its control socket */
+static int fault(struct tr *tr, int node, const char *what)
+{
+	char req[32], why[256];
+	int rc;
+
+	if (!tr->o.fuse_ctl || node < 0 || node >= tr->nnodes)
+		return -EOPNOTSUPP;
+	snprintf(req, sizeof(req), "%s %d", what, tr->nodes[node].fuse_node + 1);
+	rc = fusectl_ask(tr->o.fuse_ctl, req, why, sizeof(why),
+			 tr->o.timeout_ms);
+	if (rc)
+		tr_note(tr, "dlmfs-fuse %s: %s", req, why);
+	return rc;
+}
+
+static int tr_crash(void *t, int node)
+{
+	struct tr *tr = t;
+	int rc = fault(tr, node, "crash");
+
+	if (rc)
+		return rc;
+	tr->nodes[node].crashed = true;
+	/* the node's processes die with it */
+	for (int i = 0; i < SCN_ACTORS_MAX; i++)
+		if (tr->a[i].started && tr->a[i].node == node)
+			tr_kill_actor(tr, i);
+	return 0;
+}
+
+static int tr_restart(void *t, int node)
+{
+	struct tr *tr = t;
+	int rc = fault(tr, node, "restart");
+
+	if (!rc)
+		tr->nodes[node].crashed = false;
+	return rc;
+}
+
 /* ---- target ops ---- */
 static void tr_end(void *t)
 {
@@ -345,6 +391,11 @@ static void tr_end(void *t)
 		return;
 	for (int i = 0; i < SCN_ACTORS_MAX; i++)
 		tr_kill_actor(tr, i);
+	/* the next scenario starts with every node up */
+	for (int n = 0; n < tr->nnodes; n++)
+		if (tr->nodes[n].crashed && tr_restart(tr, n))
+			fprintf(stderr, "dlmfs-conform: %s: cannot restart n%d: "
+				"%s\n", tr->s->file, n + 1, tr->note);
 	for (int n = 0; n < tr->nnodes; n++)
 		if (!tr->nodes[n].err[0])
 			cleanup_node(tr, n);
@@ -394,28 +445,56 @@ static void tr_caps(void *t, struct tgt_caps *c)
 {
 	struct tr *tr = t;
 	const struct detect_info *d = &tr->nodes[0].di;
+	const char *emulated = tr->fuse_profile[0] ? tr->fuse_profile :
+			       d->profile;
+	const struct dm_profile *ep = emulated[0] ?
+				      dm_profile_find(emulated) : NULL;
 	const char *stack = tr->o.stack ? tr->o.stack :
-			    d->stack[0] ? d->stack : "o2cb";
+			    d->stack[0] ? d->stack :
+			    ep && ep->stack == DM_STACK_USER ? "user" : "o2cb";
 
 	memset(c, 0, sizeof(*c));
 	c->nodes = tr->nnodes;
 	snprintf(c->stack, sizeof(c->stack), "%s", stack);
 	/* --profile, else what dlmfs-fuse says it emulates, else modern */
 	snprintf(c->profile, sizeof(c->profile), "%s", tr->o.profile ?
-		 tr->o.profile : d->profile[0] ? d->profile :
+		 tr->o.profile : emulated[0] ? emulated :
 		 !strcmp(stack, "user") ? "linux-6-user" : "linux-6");
 	snprintf(c->caps, sizeof(c->caps), "%s", d->has_caps ? d->caps : "");
+	/* an actor can become another user, and that user gets in */
 	c->nonroot = true;
 	for (int n = 0; n < tr->nnodes; n++)
-		c->nonroot &= tr->nodes[n].uid == 0;
+		c->nonroot &= tr->nodes[n].uid == 0 && tr->nodes[n].di.others;
 	c->hangs = tr->o.allow_hangs;
+	c->faults = tr->o.fuse_ctl != NULL;
 }
 
-static int tr_crash(void *t, int node)
+/* --fuse-ctl: its profile, and which daemon node each --node is */
+static int connect_fuse(struct tr *tr, char *err, size_t len)
 {
-	(void)t;
-	(void)node;
-	return -EOPNOTSUPP;
+	char real[PATH_MAX], why[128];
+	int rc;
+
+	for (int n = 0; n < tr->nnodes; n++) {
+		struct tr_node *nd = &tr->nodes[n];
+
+		if (nd->exec || !realpath(nd->spec, real)) {
+			snprintf(err, len, "--fuse-ctl: n%d (%s) is not a local "
+				 "mount", n + 1, nd->spec);
+			return -EINVAL;
+		}
+		rc = fusectl_status(tr->o.fuse_ctl, why, sizeof(why), real,
+				    &nd->fuse_node, tr->o.timeout_ms);
+		if (rc || nd->fuse_node < 0) {
+			snprintf(err, len, "--fuse-ctl %s: %s", tr->o.fuse_ctl,
+				 rc ? why : "no node of that daemon is mounted "
+				 "there");
+			return rc ? rc : -EINVAL;
+		}
+		snprintf(tr->fuse_profile, sizeof(tr->fuse_profile), "%.31s",
+			 why);
+	}
+	return 0;
 }
 
 static int tr_deliver(void *t, int node, int ev, const char *path,
@@ -438,7 +517,7 @@ static const struct target_ops tr_ops = {
 	.settle = tr_settle,
 	.signal = tr_signal,
 	.crash = tr_crash,
-	.restart = tr_crash,
+	.restart = tr_restart,
 	.deliver = tr_deliver,
 	.close = tr_close,
 	.check = NULL,
@@ -476,6 +555,10 @@ struct target *target_real_new(const struct real_opts *o, char *err,
 			return NULL;
 		}
 	}
+	if (o->fuse_ctl && connect_fuse(tr, err, len)) {
+		target_real_free(&tr->tgt);
+		return NULL;
+	}
 	return &tr->tgt;
 }
 
@@ -511,11 +594,12 @@ void target_real_describe(struct target *t, FILE *f, const char *prefix)
 		const struct tr_node *nd = &tr->nodes[n];
 		const struct detect_info *d = &nd->di;
 
-		fprintf(f, "%sn%d: %s%s: %s (statfs magic 0x%x, fstype %s), "
+		fprintf(f, "%sn%d: %s%s: %s (statfs magic 0x%x, fstype %s%s), "
 			"caps %s%s%s, stack %s, uid %u\n", prefix, n + 1,
 			nd->exec ? "exec:" : "", nd->spec,
 			detect_kind_name(d->kind), d->magic,
 			d->fstype[0] ? d->fstype : "?",
+			d->others ? "" : ", other users locked out",
 			d->has_caps ? "\"" : "", d->has_caps ? d->caps : "none",
 			d->has_caps ? "\"" : "", d->stack[0] ? d->stack :
 			"unknown", nd->uid);

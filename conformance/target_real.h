@@ -30,6 +30,7 @@ struct real_opts {
 	const char *stack;	/* NULL: detected (o2cb if unknown) */
 	bool allow_hangs;
 	bool epoll;		/* `poll` statements use epoll_wait */
+	const char *fuse_ctl;	/* dlmfs-fuse control socket: offers faults */
 };
 
 /* connect every node; NULL and a reason in err */

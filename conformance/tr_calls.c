@@ -170,6 +170,27 @@ static bool wants_zero_mask(const struct scn_stmt *st)
 	       st->exp.num == 0;
 }
 
+/*
+ * On a plain directory (not a mount point) `rmdir /` would remove the
+ * node's directory and ruin every later scenario: refuse such calls there.
+ */
+static bool harms_root(struct tr *tr, const struct tgt_call *c)
+{
+	const struct scn_stmt *st = c->st;
+
+	if (tr->nodes[c->node].di.kind != DETECT_OTHER)
+		return false;
+	switch (st->verb) {
+	case SCN_V_RMDIR: case SCN_V_UNLINK: case SCN_V_CHMOD:
+	case SCN_V_CHOWN: case SCN_V_TRUNCATE:
+		return is_root(tr, st->path);
+	case SCN_V_RENAME: case SCN_V_LINK:
+		return is_root(tr, st->path) || is_root(tr, st->path2);
+	default:
+		return false;
+	}
+}
+
 int tr_start(void *t, const struct tgt_call *c, struct tgt_result *r)
 {
 	struct tr *tr = t;
@@ -190,6 +211,12 @@ int tr_start(void *t, const struct tgt_call *c, struct tgt_result *r)
 		return -EBUSY;
 	if (st->verb == SCN_V_DLM_LOCK || st->verb == SCN_V_DLM_UNLOCK)
 		return -EOPNOTSUPP;
+	if (harms_root(tr, c)) {
+		tr_note(tr, "refused `%s` on the root of n%d: it is not a dlmfs "
+			"mount, the call could remove or change the node's "
+			"directory", scn_verb_name(st->verb), c->node + 1);
+		return -EPERM;
+	}
 	ch = tr_actor_chan(tr, c->actor, true);
 	if (!ch)
 		return -EIO;

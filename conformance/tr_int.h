@@ -24,6 +24,8 @@ struct tr_node {
 	struct chan ch;		/* exec: the agent */
 	struct detect_info di;	/* local: detected; exec: from hello */
 	unsigned uid;		/* effective uid of the actors */
+	int fuse_node;		/* its node number in dlmfs-fuse (--fuse-ctl) */
+	bool crashed;		/* a scenario crashed it and did not restart it */
 	char err[160];		/* why the node is unusable, "" if fine */
 };
 
@@ -57,6 +59,7 @@ struct tr {
 	enum scn_verb next;	/* the statement about to run (hook) */
 	bool ending;
 	bool settle_due;
+	char fuse_profile[32];	/* what --fuse-ctl's daemon emulates */
 	pid_t abandoned[TR_ABANDONED_MAX];	/* killed but not dead (D state) */
 	int nabandoned;
 	char note[1024];
