@@ -213,6 +213,13 @@ static int o_crash(void *t, int node)
 {
 	struct oracle *o = t;
 
+	if (o->model_on && !o->diverged) {
+		M(o)->crash(o->model->priv, node);
+		/* the node's processes died: their calls are gone */
+		for (int i = 0; i < o->s->nactors; i++)
+			if (o->s->actors[i].node == node)
+				o->mpending[i] = false;
+	}
 	return R(o)->crash(o->real->priv, node);
 }
 
@@ -220,6 +227,8 @@ static int o_restart(void *t, int node)
 {
 	struct oracle *o = t;
 
+	if (o->model_on && !o->diverged)
+		M(o)->restart(o->model->priv, node);
 	return R(o)->restart(o->real->priv, node);
 }
 
