@@ -27,7 +27,7 @@ WORK=$WORK "$REF/build.sh" >"$WORK/build.log" 2>&1 ||
 	{ echo "kernel-vm: build failed, see $WORK/build.log" >&2; exit 1; }
 gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -I"$ROOT/model" -I"$ROOT/sim" \
 	-I"$ROOT/conformance" -o "$WORK/root/bin/dlmfs-agent" \
-	"$ROOT"/conformance/{agent_main,agent,actor,proto,detect,spawn}.c \
+	"$ROOT"/conformance/{agent_main,agent,actor,actor_calls,proto,detect,spawn}.c \
 	"$ROOT"/sim/scn.c "$ROOT"/sim/scn_names.c 2>"$WORK/agent.log" ||
 	{ echo "kernel-vm: static agent build failed, see $WORK/agent.log" >&2; exit 1; }
 cat >"$WORK/root/scenario-agent.sh" <<'EOF'
