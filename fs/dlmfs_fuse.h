@@ -24,6 +24,7 @@
 #define DFS_VERSION		"0.1"
 #define DFS_TIMEOUT		86400.0	/* entry/attr cache: namespace is node-local (N5) */
 #define DFS_UNLINK_WAIT_MS	1000	/* close(); unlink() race with async RELEASE */
+#define DFS_SETTLE_MAX		1000000	/* events per settle before we call it a livelock */
 #define DFS_INC_SHIFT		40	/* nodeid = incarnation << 40 | model ino */
 
 struct dfs;
