@@ -349,19 +349,28 @@ int dm_setattr(struct dm_model *m, int node, dm_ino ino,
 	return 0;
 }
 
-int dm_mkdir(struct dm_model *m, int node, dm_ino parent, const char *name,
-	     uint32_t mode, const struct dm_ctx *ctx, struct dm_stat *st)
+/* the VFS's checks before ->mkdir/->create: lookup, EEXIST, may_create */
+static int may_create(struct dm_model *m, int node, dm_ino parent,
+		      const char *name, const struct dm_ctx *ctx,
+		      struct dm_inode **dir)
 {
-	struct dm_inode *dir, *in;
-	int err = get_dir(m, node, parent, &dir);
+	int err = get_dir(m, node, parent, dir);
 
 	if (!err)
 		err = check_name(name);
 	if (err)
 		return err;
-	if (kid_find(dir, name))
+	if (kid_find(*dir, name))
 		return -EEXIST;
-	err = fs_permission(dir, MAY_WRITE | MAY_EXEC, ctx);
+	return fs_permission(*dir, MAY_WRITE | MAY_EXEC, ctx);
+}
+
+int dm_mkdir(struct dm_model *m, int node, dm_ino parent, const char *name,
+	     uint32_t mode, const struct dm_ctx *ctx, struct dm_stat *st)
+{
+	struct dm_inode *dir, *in;
+	int err = may_create(m, node, parent, name, ctx, &dir);
+
 	if (err)
 		return err;
 	if (dir->type != DM_I_ROOT)
@@ -380,15 +389,8 @@ int dm_mknod(struct dm_model *m, int node, dm_ino parent, const char *name,
 {
 	struct dm_inode *dir, *in;
 	uint32_t type = mode & S_IFMT;
-	int err = get_dir(m, node, parent, &dir);
+	int err = may_create(m, node, parent, name, ctx, &dir);
 
-	if (!err)
-		err = check_name(name);
-	if (err)
-		return err;
-	if (kid_find(dir, name))
-		return -EEXIST;
-	err = fs_permission(dir, MAY_WRITE | MAY_EXEC, ctx);
 	if (err)
 		return err;
 	if (type != 0 && type != S_IFREG)
