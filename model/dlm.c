@@ -500,6 +500,13 @@ uint32_t dlm_blockers(struct dm_model *m, const struct dm_lockres *lr,
 		want = lr->blocking;
 	if (!r || want == DM_IV)
 		return 0;
+	/* dlm_shuffle_lists() serves only queue heads: we wait for ours too */
+	if (me && me->queue != DM_Q_GRANTED) {
+		struct dm_lk *head = queue_head(r, me->queue);
+
+		if (head && head != me)
+			mask |= 1u << head->node;
+	}
 	for (i = 0; i < r->nlk; i++) {
 		struct dm_lk *lk = &r->lk[i];
 		struct dm_lockres *o;

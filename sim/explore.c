@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "explore_int.h"
+#include "trace.h"
 
 static const struct {
 	const char *name;
@@ -205,13 +206,20 @@ static void rec_pop(struct x_state *x)
 }
 
 /* run a generated record; false if the state did not allow it */
+/*
+ * A record's ref names the fds it opens. While recording, ref equals the
+ * record's index (replays pass that index); it must never depend on
+ * whether we record, or the run would change with --no-minimize.
+ */
 static bool run(struct x_state *x, const struct x_rec *r)
 {
-	size_t idx = rec_push(x, r);
+	uint32_t ref = x->next_ref++;
 
-	if (x_exec(x, r, (uint32_t)idx))
+	rec_push(x, r);
+	if (x_exec(x, r, ref))
 		return true;
 	rec_pop(x);
+	x->next_ref--;
 	return false;
 }
 
@@ -460,6 +468,37 @@ static bool all_hung(const struct x_state *x)
 	return true;
 }
 
+/* the cluster as it stood at the failure: every node, every DLM lock */
+static void dump_state(FILE *f, const struct dm_model *m)
+{
+	char buf[4096];
+	struct dm_res_view rv;
+	struct dm_lk_view lk;
+	size_t i, j;
+	int n;
+
+	for (n = 0; n < dm_nodes(m); n++) {
+		trace_node_state(m, n, buf, sizeof(buf));
+		fprintf(f, "explore:   n%d %s\n", n + 1, buf);
+	}
+	for (i = 0; i < dm_res_count(m); i++) {
+		if (dm_res_view(m, i, &rv))
+			continue;
+		fprintf(f, "explore:   dlm %s/%s:", rv.domain, rv.name);
+		for (j = 0; j < rv.nlocks; j++)
+			if (!dm_lk_view(m, i, j, &lk))
+				fprintf(f, " n%d%s %s%s%s%s", lk.node + 1,
+					lk.owner ? "(raw)" : "",
+					dm_mode_name(lk.granted),
+					lk.queue == DM_Q_GRANTED ? "" :
+					lk.queue == DM_Q_CONVERTING ? "->" : "?",
+					lk.queue == DM_Q_GRANTED ? "" :
+					dm_mode_name(lk.requested),
+					lk.bast_level != DM_IV ? "(bast)" : "");
+		fprintf(f, "\n");
+	}
+}
+
 int explore_run(const struct explore_opts *o, struct explore_result *res)
 {
 	struct x_state *x = calloc(1, sizeof(*x));
@@ -530,6 +569,7 @@ int explore_run(const struct explore_opts *o, struct explore_result *res)
 		fprintf(o->out, "explore: FAIL %s at step %" PRIu64 ": %s\n"
 			"explore: reproduce: %s\n", inv_name(x->viol),
 			x->steps, x->why, cmd);
+		dump_state(o->out, x->m);
 		if (o->minimize && x->recording && x->nrec &&
 		    x_minimize_and_write(x, x->nrec - 1, res) == 0)
 			fprintf(o->out, "explore: minimized to %zu steps: %s\n",

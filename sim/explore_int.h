@@ -84,6 +84,7 @@ struct x_state {
 	bool recording;
 	struct x_rec *recs;
 	size_t nrec, caprec;
+	uint32_t next_ref;	/* names every run record, recorded or not */
 
 	/* first violation */
 	enum inv_id viol;

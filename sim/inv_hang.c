@@ -47,9 +47,34 @@ const char *inv_hang_name(enum inv_hang h)
 		return "lock-order";
 	case INV_HANG_TEARDOWN:
 		return "teardown";
+	case INV_HANG_CANCEL:
+		return "cancel-lost";
 	default:
 		return "unexplained";
 	}
+}
+
+/* a documented hang that no close can end */
+static bool dead_end(enum inv_hang t)
+{
+	return t == INV_HANG_O3 || t == INV_HANG_T2 || t == INV_HANG_TEARDOWN ||
+	       t == INV_HANG_CANCEL;
+}
+
+/*
+ * BLOCKED with the one cancel already spent (o2cb dropped CANCELGRANT):
+ * either the up-convert in flight can never be cancelled, or it landed and
+ * nothing will queue the worker again (no BAST, no closing holder).
+ */
+static bool cancel_lost(const struct dm_lock_view *v)
+{
+	unsigned f = DM_LF_BLOCKED | DM_LF_IN_CANCEL;
+
+	if ((v->flags & f) != f)
+		return false;
+	if (v->flags & DM_LF_BUSY)
+		return v->requested > v->level;
+	return !(v->flags & DM_LF_QUEUED) && !v->ro_holders && !v->ex_holders;
 }
 
 static bool any_deliverable(const struct dm_model *m)
@@ -174,12 +199,25 @@ static void expand_request(const struct dm_model *m, const struct inv_actor *a,
 			h->term = INV_HANG_T2;	/* poisoned, never unlocks */
 			return;
 		}
-		if (add_holders(m, a, n, b, bv.ino, want, h))
+		if (cancel_lost(&bv)) {
+			h->term = INV_HANG_CANCEL;
+			return;
+		}
+		/*
+		 * b drops only to what its own blocking level allows (L5): a
+		 * stale EX blocker (its requester crashed or cancelled) makes
+		 * even PR holders keep b up for a PR waiter.
+		 */
+		if (add_holders(m, a, n, b, bv.ino,
+				(bv.flags & DM_LF_BLOCKED) && bv.blocking > want ?
+				bv.blocking : want, h))
 			continue;
-		if (!(bv.flags & DM_LF_BLOCKED) || !(bv.flags & DM_LF_BUSY)) {
+		if (!(bv.flags & DM_LF_BUSY)) {
 			h->term = INV_HANG_UNEXPLAINED;	/* no BAST / no worker */
 			return;
 		}
+		/* b is itself waiting (e.g. ahead of us in the queue): its
+		 * waiters are what we wait for */
 		if (find_lk(m, b, v->domain, v->name, &ri, &lk) &&
 		    lk.queue == DM_Q_GRANTED) {
 			/* BUSY with nothing in flight: only O3 does that */
@@ -246,6 +284,10 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 			h->term = INV_HANG_UNEXPLAINED;
 			return;
 		}
+		if (cancel_lost(&v)) {
+			h->term = INV_HANG_CANCEL;
+			return;
+		}
 		if ((v.flags & DM_LF_TEARDOWN) && !(v.flags & DM_LF_BUSY)) {
 			h->term = INV_HANG_TEARDOWN;
 			return;
@@ -279,6 +321,10 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 		h->term = INV_HANG_UNEXPLAINED;	/* the worker should have run */
 		return;
 	case DM_WAIT_REQUEST:
+		if (cancel_lost(&v)) {
+			h->term = INV_HANG_CANCEL;
+			return;
+		}
 		/* an unlink waits for the lock's own request in flight (T1) */
 		expand_request(m, a, n, &v, v.requested != DM_IV ?
 			       v.requested : w.level, w.blockers, h);
@@ -305,8 +351,7 @@ static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 		const struct hnode *c = &h[cur];
 		size_t next = n;
 
-		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2 ||
-		    c->term == INV_HANG_TEARDOWN)
+		if (dead_end(c->term))
 			return c->term;
 		for (p = 0; p < len && path[p] != cur; p++)
 			;
@@ -346,9 +391,7 @@ static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
 		return NULL;
 	for (i = 0; i < n; i++) {
 		analyse(m, a, n, i, events, &h[i]);
-		h[i].hung = h[i].term == INV_HANG_O3 ||
-			    h[i].term == INV_HANG_T2 ||
-			    h[i].term == INV_HANG_TEARDOWN ||
+		h[i].hung = dead_end(h[i].term) ||
 			    (h[i].term == INV_HANG_NONE && h[i].ndeps);
 	}
 	while (changed) {
@@ -417,8 +460,7 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 				      steps ? ";" : "",
 				      actor_str(an, sizeof(an), &a[cur]),
 				      c->what);
-		if (c->term == INV_HANG_O3 || c->term == INV_HANG_T2 ||
-		    c->term == INV_HANG_TEARDOWN)
+		if (dead_end(c->term))
 			break;
 		seen[cur] = true;
 		for (k = 0; k < c->ndeps && next == n; k++)

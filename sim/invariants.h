@@ -76,6 +76,10 @@ enum inv_hang {
 				 * worker ignores torn-down locks */
 	INV_HANG_ORDER,		/* actors took locks in opposite orders (ABBA):
 				 * the application's deadlock, not the model's */
+	INV_HANG_CANCEL,	/* [found by explore] o2cb dropped a CANCELGRANT, so
+				 * USER_LOCK_IN_CANCEL stays set and the worker never
+				 * cancels this up-convert again: a conversion
+				 * deadlock no close can break */
 	INV_HANG_UNEXPLAINED,	/* pending, nothing can wake it, no documented rule */
 };
 const char *inv_hang_name(enum inv_hang h);
