@@ -130,15 +130,19 @@ static struct sh_res *sh_get(struct inv_shadow *s, const char *domain,
 			     const char *name, bool create)
 {
 	char key[SH_KEY_MAX];
+	size_t j, dl, nl;
 	uint64_t h;
-	size_t j;
-	int n;
 
 	if (!domain || !name)
 		return NULL;
-	n = snprintf(key, sizeof(key), "%s/%s", domain, name);
-	if (n < 0 || (size_t)n >= sizeof(key))
+	/* hot: called per lock per step, so no snprintf */
+	dl = strlen(domain);
+	nl = strlen(name);
+	if (dl + nl + 2 > sizeof(key))
 		return NULL;
+	memcpy(key, domain, dl);
+	key[dl] = '/';
+	memcpy(key + dl + 1, name, nl + 1);
 	h = sh_hash(key);
 	if (s->cap) {
 		for (j = h & (s->cap - 1); s->tab[j].used; j = (j + 1) & (s->cap - 1))
