@@ -92,12 +92,39 @@ static bool find_lock(const struct dm_model *m, int node, const char *domain,
 		      const char *name, struct dm_lock_view *v)
 {
 	size_t n = dm_lock_count(m, node), i;
+	struct dm_lock_view c;
+	bool found = false;
 
-	for (i = 0; i < n; i++)
-		if (!dm_lock_view_at(m, node, i, v) && !strcmp(v->domain, domain) &&
-		    !strcmp(v->name, name))
-			return true;
-	return false;
+	memset(v, 0, sizeof(*v));
+
+	/*
+	 * After unlink + re-create a node has two locks of that name: the
+	 * torn-down one (IV, pinned by a waiter) and the live one. The live
+	 * one is what the DLM sees.
+	 */
+	for (i = 0; i < n; i++) {
+		if (dm_lock_view_at(m, node, i, &c) || strcmp(c.domain, domain) ||
+		    strcmp(c.name, name))
+			continue;
+		if (!found || (v->level == DM_IV && c.level != DM_IV) ||
+		    ((v->flags & DM_LF_TEARDOWN) && !(c.flags & DM_LF_TEARDOWN))) {
+			*v = c;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/*
+ * IN_TEARDOWN makes user_dlm_unblock_lock() return before it would cancel:
+ * an up-convert in flight can then never be withdrawn, and the unlink that
+ * set TEARDOWN waits for it for ever.
+ */
+static bool worker_disabled(const struct dm_lock_view *v)
+{
+	unsigned f = DM_LF_TEARDOWN | DM_LF_BUSY | DM_LF_BLOCKED;
+
+	return (v->flags & f) == f && v->requested > v->level;
 }
 
 /* the DLM view of node's dlmfs lock on domain/name */
@@ -201,6 +228,10 @@ static void expand_request(const struct dm_model *m, const struct inv_actor *a,
 		}
 		if (cancel_lost(&bv)) {
 			h->term = INV_HANG_CANCEL;
+			return;
+		}
+		if (worker_disabled(&bv)) {
+			h->term = INV_HANG_TEARDOWN;
 			return;
 		}
 		/*
@@ -323,6 +354,10 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 	case DM_WAIT_REQUEST:
 		if (cancel_lost(&v)) {
 			h->term = INV_HANG_CANCEL;
+			return;
+		}
+		if (worker_disabled(&v)) {
+			h->term = INV_HANG_TEARDOWN;
 			return;
 		}
 		/* an unlink waits for the lock's own request in flight (T1) */
