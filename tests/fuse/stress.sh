@@ -33,5 +33,20 @@ if start stress "$NODES" -o check_invariants; then
 	fi
 	stop stress
 fi
+# the checker must be able to fail: plant "EX granted beside PR" in the model
+if start planted 2 -o check_invariants,plant_bugs=2; then
+	mkdir "${MPS[0]}/d" "${MPS[1]}/d"
+	: > "${MPS[0]}/d/lk"		# n1 caches EX
+	exec 6<>"${MPS[1]}/d/lk"; exec 6>&-	# n2 EX: n1 drops to NL
+	exec 5<"${MPS[0]}/d/lk"		# n1 PR holder (n2 drops to PR)
+	timeout 5 bash -c ': > "$1"' _ "${MPS[1]}/d/lk" 2>/dev/null &	# n2 EX: the bug grants it
+	for i in $(seq 1 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+	exec 5<&-
+	wait "$DPID"; rc=$?
+	check "planted bug: the daemon aborts (rc $rc = 134)" [ $rc = 134 ]
+	check "planted bug: the violation is named" grep -q "INVARIANT VIOLATED" "$TMP/planted.log"
+	for m in "${MPS[@]}"; do fusermount3 -u -z "$m" 2>/dev/null; done
+	wait
+fi
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
