@@ -129,6 +129,35 @@ void dfs_check(struct dfs *d);
 /* ops.c */
 extern const struct fuse_lowlevel_ops dfs_ops;
 
+/* ops_ns.c: the calls that never wait */
+void dfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void dfs_op_forget_multi(fuse_req_t req, size_t count,
+			 struct fuse_forget_data *forgets);
+void dfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void dfs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		    const char *name);
+void dfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		   fuse_ino_t newparent, const char *newname,
+		   unsigned int flags);
+void dfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		 const char *newname);
+void dfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void dfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
+void dfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void dfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		     size_t size);
+void dfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void dfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		     const char *value, size_t size, int flags);
+void dfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* a model status (0 or -errno) as a FUSE error reply */
+static inline void dfs_reply_status(fuse_req_t req, int r)
+{
+	fuse_reply_err(req, r < 0 ? -r : 0);
+}
+
 /* ctl.c */
 int dfs_ctl_listen(const char *path);
 void dfs_ctl_serve(struct dfs *d, int lfd);

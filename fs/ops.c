@@ -14,8 +14,6 @@
 
 #include "dlmfs_fuse.h"
 
-#define CAPS_XATTR "user.dlmfs.capabilities"
-
 #define NODE(req) ((struct dfs_node *)fuse_req_userdata(req))
 #define FILE_OF(fi) ((struct dfs_file *)(uintptr_t)(fi)->fh)
 
@@ -23,11 +21,6 @@ static void end(struct dfs *d)
 {
 	dfs_settle(d);
 	dfs_unlock(d);
-}
-
-static void reply_status(fuse_req_t req, int r)
-{
-	fuse_reply_err(req, r < 0 ? -r : 0);
 }
 
 static void to_stat(const struct dfs_node *nd, const struct dm_stat *s,
@@ -96,23 +89,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		reply_entry(nd, req, &s);
 	dfs_unlock(nd->d);
 	if (r)
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 }
 
-static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
-{
-	(void)ino;
-	(void)nlookup;
-	fuse_reply_none(req);	/* the model's inodes do not count lookups */
-}
 
-static void op_forget_multi(fuse_req_t req, size_t count,
-			    struct fuse_forget_data *forgets)
-{
-	(void)count;
-	(void)forgets;
-	fuse_reply_none(req);
-}
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
@@ -131,7 +111,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		reply_attr(nd, req, &s);
 	dfs_unlock(nd->d);
 	if (r)
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -181,7 +161,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		reply_attr(nd, req, &s);	/* the new attributes, never stale */
 	end(nd->d);
 	if (r)
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -202,7 +182,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_entry(nd, req, &s);
 	end(nd->d);
 	if (r)
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -222,7 +202,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_entry(nd, req, &s);
 	end(nd->d);
 	if (r)
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 }
 
 /*
@@ -282,73 +262,12 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 out:
 	end(d);
-	reply_status(req, r);
+	dfs_reply_status(req, r);
 }
 
-static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct dfs_node *nd = NODE(req);
-	dm_ino p;
-	int r;
 
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, parent, &p);
-	if (!r)
-		r = dm_rmdir(nd->d->m, nd->idx, p, name);
-	end(nd->d);
-	reply_status(req, r);
-}
 
-static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-		       const char *name)
-{
-	struct dfs_node *nd = NODE(req);
-	dm_ino p;
-	int r;
 
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, parent, &p);
-	if (!r)
-		r = dm_symlink(nd->d->m, nd->idx, p, name, link);
-	end(nd->d);
-	reply_status(req, r ? r : -EIO);	/* the model never succeeds */
-}
-
-static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      fuse_ino_t newparent, const char *newname,
-		      unsigned int flags)
-{
-	struct dfs_node *nd = NODE(req);
-	dm_ino p, np;
-	int r;
-
-	(void)flags;
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, parent, &p);
-	if (!r)
-		r = dfs_ino(nd, newparent, &np);
-	if (!r)
-		r = dm_rename(nd->d->m, nd->idx, p, name, np, newname);
-	end(nd->d);
-	reply_status(req, r);
-}
-
-static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-		    const char *newname)
-{
-	struct dfs_node *nd = NODE(req);
-	dm_ino i, np;
-	int r;
-
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, ino, &i);
-	if (!r)
-		r = dfs_ino(nd, newparent, &np);
-	if (!r)
-		r = dm_link(nd->d->m, nd->idx, i, np, newname);
-	end(nd->d);
-	reply_status(req, r ? r : -EIO);	/* the model never succeeds */
-}
 
 /*
  * open: granted at once (cached level), refused, or pending until the
@@ -378,14 +297,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (r != DM_PENDING) {
 		end(d);
-		reply_status(req, r);
+		dfs_reply_status(req, r);
 		return;
 	}
 	w = dfs_waiter_add(d, DFS_W_OPEN, req, nd->idx);
 	if (!w) {
 		dm_op_forget(d->m, op);
 		end(d);
-		reply_status(req, -ENOMEM);
+		dfs_reply_status(req, -ENOMEM);
 		return;
 	}
 	w->op = op;
@@ -504,7 +423,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	if (f)
 		r = dm_fsync(nd->d->m, f->fh);
 	dfs_unlock(nd->d);
-	reply_status(req, r);
+	dfs_reply_status(req, r);
 }
 
 static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
@@ -537,193 +456,38 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		fuse_reply_poll(req, (unsigned)r);
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
-{
-	struct dfs_node *nd = NODE(req);
-	struct dm_dirent ent;
-	struct stat st;
-	char *buf = malloc(size ? size : 1);
-	size_t pos = 0, len, idx;
-	dm_ino i;
-	int r;
 
-	(void)fi;
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, ino, &i);
-	for (idx = (size_t)off; !r; idx++) {
-		r = dm_readdir(nd->d->m, nd->idx, i, idx, &ent);
-		if (r <= 0)
-			break;
-		memset(&st, 0, sizeof(st));
-		st.st_ino = dfs_nodeid(nd, ent.ino);
-		st.st_mode = ent.mode;
-		len = fuse_add_direntry(req, buf + pos, size - pos, ent.name,
-					&st, (off_t)idx + 1);
-		if (len > size - pos)
-			break;
-		pos += len;
-		r = 0;
-	}
-	dfs_unlock(nd->d);
-	if (r < 0)
-		fuse_reply_err(req, -r);
-	else
-		fuse_reply_buf(req, buf, pos);
-	free(buf);
-}
 
-static void op_statfs(fuse_req_t req, fuse_ino_t ino)
-{
-	struct dfs_node *nd = NODE(req);
-	struct dm_statfs sf;
-	struct statvfs sv;
-	int r;
 
-	(void)ino;
-	dfs_lock(nd->d);
-	r = dm_statfs(nd->d->m, nd->idx, &sf);
-	dfs_unlock(nd->d);
-	if (r) {
-		reply_status(req, r);
-		return;
-	}
-	/* f_type is the kernel's (FUSE_SUPER_MAGIC): see fs/README.md */
-	memset(&sv, 0, sizeof(sv));
-	sv.f_bsize = sf.bsize;
-	sv.f_frsize = sf.bsize;
-	sv.f_namemax = sf.namelen;
-	sv.f_blocks = sf.blocks;
-	sv.f_bfree = sf.bfree;
-	sv.f_bavail = sf.bfree;
-	sv.f_files = sf.files;
-	sv.f_ffree = sf.ffree;
-	sv.f_favail = sf.ffree;
-	fuse_reply_statfs(req, &sv);
-}
-
-static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
-{
-	struct dfs_node *nd = NODE(req);
-	struct dm_ctx ctx = dfs_ctx(req);
-	dm_ino i;
-	int r;
-
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, ino, &i);
-	if (!r)
-		r = dm_access(nd->d->m, nd->idx, i, mask, &ctx);
-	dfs_unlock(nd->d);
-	reply_status(req, r);
-}
-
-/* the one xattr: capabilities on the root (C1), no hidden file needed */
-static int xattr_node(fuse_req_t req, fuse_ino_t ino, char *caps, size_t len)
-{
-	struct dfs_node *nd = NODE(req);
-	dm_ino i = 0;
-	int r;
-
-	dfs_lock(nd->d);
-	r = dfs_ino(nd, ino, &i);
-	if (!r && !dm_node_alive(nd->d->m, nd->idx))
-		r = -EIO;
-	if (!r)
-		r = dm_caps(nd->d->m, caps, len);
-	dfs_unlock(nd->d);
-	if (r >= 0 && i != DM_ROOT_INO)
-		r = -ENODATA;	/* no attribute here */
-	return r;
-}
-
-static void reply_xattr(fuse_req_t req, const char *val, size_t n,
-			size_t size)
-{
-	if (!size)
-		fuse_reply_xattr(req, n);
-	else if (size < n)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, val, n);
-}
-
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
-{
-	char caps[128];
-	int r = xattr_node(req, ino, caps, sizeof(caps));
-
-	if (r >= 0 && !strcmp(name, CAPS_XATTR))
-		reply_xattr(req, caps, (size_t)r, size);
-	else if (r == -EIO)
-		fuse_reply_err(req, EIO);
-	else
-		fuse_reply_err(req, EOPNOTSUPP);	/* dlmfs: no xattrs */
-}
-
-static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	char caps[128];
-	int r = xattr_node(req, ino, caps, sizeof(caps));
-
-	if (r >= 0)
-		reply_xattr(req, CAPS_XATTR, sizeof(CAPS_XATTR), size);
-	else if (r == -ENODATA)
-		reply_xattr(req, "", 0, size);
-	else
-		reply_status(req, r);
-}
-
-static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			const char *value, size_t size, int flags)
-{
-	(void)ino;
-	(void)name;
-	(void)value;
-	(void)size;
-	(void)flags;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
-static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	(void)ino;
-	(void)name;
-	fuse_reply_err(req, EOPNOTSUPP);
-}
 
 /* no .create: O_CREAT becomes MKNOD + OPEN, so a blocking open never
  * holds the directory lock; no .getlk/.setlk/.flock: locks stay local */
 const struct fuse_lowlevel_ops dfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
-	.forget = op_forget,
-	.forget_multi = op_forget_multi,
+	.forget = dfs_op_forget,
+	.forget_multi = dfs_op_forget_multi,
 	.getattr = op_getattr,
 	.setattr = op_setattr,
 	.mknod = op_mknod,
 	.mkdir = op_mkdir,
 	.unlink = op_unlink,
-	.rmdir = op_rmdir,
-	.symlink = op_symlink,
-	.rename = op_rename,
-	.link = op_link,
+	.rmdir = dfs_op_rmdir,
+	.symlink = dfs_op_symlink,
+	.rename = dfs_op_rename,
+	.link = dfs_op_link,
 	.open = op_open,
 	.read = op_read,
 	.write = op_write,
 	.flush = op_flush,
 	.release = op_release,
 	.fsync = op_fsync,
-	.readdir = op_readdir,
-	.statfs = op_statfs,
-	.access = op_access,
-	.getxattr = op_getxattr,
-	.listxattr = op_listxattr,
-	.setxattr = op_setxattr,
-	.removexattr = op_removexattr,
+	.readdir = dfs_op_readdir,
+	.statfs = dfs_op_statfs,
+	.access = dfs_op_access,
+	.getxattr = dfs_op_getxattr,
+	.listxattr = dfs_op_listxattr,
+	.setxattr = dfs_op_setxattr,
+	.removexattr = dfs_op_removexattr,
 	.poll = op_poll,
 };
