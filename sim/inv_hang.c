@@ -391,12 +391,16 @@ static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 		for (p = 0; p < len && path[p] != cur; p++)
 			;
 		if (p < len) {
-			/* the cycle is path[p..len) */
+			/*
+			 * The cycle path[p..len) names the hang, whatever led
+			 * into it: on one lock it is L7/L8 (waiting, directly or
+			 * through the DLM's queue order, on a lock one's own
+			 * side holds); across locks the actors deadlock by order.
+			 */
 			for (k = p + 1; k < len; k++)
 				if (strcmp(h[path[k]].lock, h[path[p]].lock))
-					return held_only ? INV_HANG_ORDER :
-					       INV_HANG_UNEXPLAINED;
-			break;
+					return INV_HANG_ORDER;
+			return INV_HANG_L8;
 		}
 		path[len++] = cur;
 		/* prefer an fd holder: it names the cycle a person can break */
