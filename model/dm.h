@@ -251,7 +251,8 @@ const struct dm_event *dm_event_at(const struct dm_model *m, size_t i);
 /* events of one (node, lock) are delivered in DLM order: ASTs before BASTs */
 bool dm_event_deliverable(const struct dm_model *m, size_t i);
 int dm_deliver(struct dm_model *m, size_t i);
-/* deliver the first deliverable event until none remain or max reached */
+/* deliver events until none remain or max reached: the first deliverable
+ * wake-up, else the first deliverable event */
 size_t dm_settle(struct dm_model *m, size_t max);
 
 /* ---- notes for a server: which ops finished, which poll masks changed ---- */

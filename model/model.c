@@ -318,17 +318,30 @@ int dm_deliver(struct dm_model *m, size_t i)
 	return 0;
 }
 
+/*
+ * A woken task runs before the next message lands, as it usually does on
+ * a real node; plain FIFO would let two EX contenders ping-pong the lock
+ * for ever, each grant BASTed away before its opener looks at it.
+ */
 size_t dm_settle(struct dm_model *m, size_t max)
 {
-	size_t n = 0, i;
+	size_t n = 0, i, pick;
 
 	while (m && n < max && m->nev) {
-		for (i = 0; i < m->nev; i++)
-			if (dm_event_deliverable(m, i))
+		pick = m->nev;
+		for (i = 0; i < m->nev; i++) {
+			if (!dm_event_deliverable(m, i))
+				continue;
+			if (m->ev[i].pub.kind == DM_EV_WAKE) {
+				pick = i;
 				break;
-		if (i == m->nev)
+			}
+			if (pick == m->nev)
+				pick = i;
+		}
+		if (pick == m->nev)
 			break;
-		dm_deliver(m, i);
+		dm_deliver(m, pick);
 		n++;
 	}
 	return n;
