@@ -42,7 +42,7 @@ LIBDM  := $(BUILD)/libdm.a
 LIBSIM := $(BUILD)/libsim.a
 SIMBIN := $(BUILD)/dlmfs-sim
 
-.PHONY: all check run sim fuzz coverage bench valgrind asan install clean help deps \
+.PHONY: all check run sim bench valgrind asan install clean help deps \
 	unit scenarios explore-check
 
 all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN) $(CONF_BIN) $(CONF_TEST_BIN)
@@ -143,8 +143,10 @@ asan: deps
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" unit scenarios explore-check
 
-fuzz coverage install:
-	@echo "make $@: not yet built (issues 5/7 fill this target)"; exit 2
+install:
+	@echo "make $@: not yet built (issue 7 fills this target)"; exit 2
+
+include fuzz/fuzz.mk coverage/coverage.mk
 
 clean:
 	rm -rf $(BUILD)
