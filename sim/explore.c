@@ -84,7 +84,7 @@ static int num(const char *flag, const char *v, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
-static int parse_bugs(const char *v, unsigned *bugs, char *err, size_t len)
+int explore_parse_bugs(const char *v, unsigned *bugs, char *err, size_t len)
 {
 	char buf[256], *save = NULL, *w;
 	size_t i;
@@ -155,7 +155,7 @@ int explore_parse(int argc, char **argv, struct explore_opts *o, char *err,
 			o->repro_dir = val;
 			i++;
 		} else if (!strcmp(a, "--bug")) {
-			rc = parse_bugs(val, &o->bugs, err, errlen);
+			rc = explore_parse_bugs(val, &o->bugs, err, errlen);
 			i++;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(o->out ? o->out : stdout);

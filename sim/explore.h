@@ -56,4 +56,7 @@ int explore_run(const struct explore_opts *o, struct explore_result *r);
 /* the subcommand: exit status 0 ok, 1 violation, 2 bad flags */
 int explore_main(int argc, char **argv);
 
+/* "no-publish,holder-leak" -> DM_BUG_* bits; -1 and a reason if unknown */
+int explore_parse_bugs(const char *v, unsigned *bugs, char *err, size_t len);
+
 #endif

@@ -248,7 +248,8 @@ static int write_scn(struct min *mn, struct x_state *orig, const uint32_t *idx,
 	explore_bug_names(o->bugs, bugs, sizeof(bugs));
 	if (bugs[0])
 		fprintf(f, "# found with the planted model bug %s (dm_set_bugs); "
-			"the clean model answers differently\n", bugs);
+			"the clean model answers differently.\n"
+			"# replay: dlmfs-sim run --bug %s FILE\n", bugs, bugs);
 	fprintf(f, "# found by dlmfs-sim explore --seed %" PRIu64 " (%zu steps "
 		"minimized to %zu)\n", o->seed, from, n);
 	rc = fclose(f) ? -errno : 0;

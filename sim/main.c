@@ -30,6 +30,7 @@ struct run_opts {
 	bool trace, by_rule;
 	const char *svg;
 	const char *profile;
+	unsigned bugs;
 };
 
 /* one scenario's outcome, for --by-rule */
@@ -64,7 +65,9 @@ static void usage(FILE *f)
 		"                  linux-6-user for stack=user). Profiles:");
 	for (p = dm_profiles; p->name; p++)
 		fprintf(f, " %s", p->name);
-	fprintf(f, "\n  -h, --help      this help\n");
+	fprintf(f, "\n  --bug NAME[,NAME]  plant model bugs, as explore --bug does, to\n"
+		"                  replay an explorer reproducer (default: none)\n"
+		"  -h, --help      this help\n");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -179,7 +182,7 @@ static void print_by_rule(const struct outcome *o, size_t n)
 
 static int run_files(const struct run_opts *ro, char **files, int n)
 {
-	struct tm_opts to = { .profile = ro->profile };
+	struct tm_opts to = { .profile = ro->profile, .bugs = ro->bugs };
 	int counts[3] = { 0, 0, 0 }, rc = 0;
 	struct outcome *out = calloc((size_t)n + 1, sizeof(*out));
 	struct trace *tr = NULL;
@@ -266,6 +269,14 @@ static int run_main(int argc, char **argv)
 			ro.trace = true;
 		} else if (!strcmp(a, "--by-rule")) {
 			ro.by_rule = true;
+		} else if (!strcmp(a, "--bug")) {
+			char err[128];
+
+			if (i + 1 >= argc)
+				return bad_usage("%s needs an argument", a);
+			if (explore_parse_bugs(argv[++i], &ro.bugs, err,
+					       sizeof(err)))
+				return bad_usage("%s", err);
 		} else if (!strcmp(a, "--svg") || !strcmp(a, "--profile")) {
 			if (i + 1 >= argc)
 				return bad_usage("%s needs an argument", a);
