@@ -116,6 +116,9 @@ explore-check: $(SIMBIN)
 	@echo "== dlmfs-sim explore (seeded, invariants after every step)"
 	@$(EXPLORE) --seed 42 --nodes 3 --actors 6 --steps 1000000 --faults
 	@$(EXPLORE) --seed 3 --nodes 3 --actors 6 --steps 300000 --faults --profile linux-6-user
+	@$(EXPLORE) --seed 7 --nodes 5 --actors 10 --locks 2 --steps 300000 --faults
+	@$(EXPLORE) --seed 8 --nodes 4 --actors 8 --steps 300000 --faults --profile linux-6-user
+	@$(EXPLORE) --seed 9 --nodes 2 --actors 6 --locks 1 --domains 1 --steps 300000 --faults
 
 check: deps
 	@$(MAKE) --no-print-directory all
