@@ -122,10 +122,42 @@ void x_fini(struct x_state *x)
 void x_path(const struct x_state *x, int dom, int lk, char *buf, size_t len)
 {
 	(void)x;
-	if (lk == X_NONE)
-		snprintf(buf, len, "dom%d", dom);
-	else
-		snprintf(buf, len, "dom%d/lk%d", dom, lk);
+	/* hot: every call and delivery builds one, so no snprintf */
+	if (len < sizeof("domNN/lkNN") || dom < 0 || dom > 99 ||
+	    (lk != X_NONE && (lk < 0 || lk > 99))) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, "dom", 3);
+	buf += 3;
+	if (dom > 9)
+		*buf++ = (char)('0' + dom / 10);
+	*buf++ = (char)('0' + dom % 10);
+	if (lk != X_NONE) {
+		memcpy(buf, "/lk", 3);
+		buf += 3;
+		if (lk > 9)
+			*buf++ = (char)('0' + lk / 10);
+		*buf++ = (char)('0' + lk % 10);
+	}
+	*buf = '\0';
+}
+
+/* "<prefix><small number>" -> the number, or -1 */
+static int name_num(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	int v = 0;
+
+	if (strncmp(s, prefix, n) || !s[n])
+		return -1;
+	for (s += n; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 999)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
 }
 
 /* printable, deterministic write data: a seeded walk over letters */
@@ -324,23 +356,12 @@ static void check(struct x_state *x)
 {
 	struct inv_actor ia[X_MAX_ACTORS];
 	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
-	int fhs[X_MAX_ACTORS * X_MAX_FDS];
-	enum inv_id id;
-	size_t n, i;
+	size_t n;
 
 	if (x->viol)
 		return;
-	id = inv_check(x->m, x->sh, x->why, sizeof(x->why));
-	if (!id) {
-		n = x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
-		for (i = 0; i < n; i++)
-			fhs[i] = fds[i].fh;
-		id = inv_check_poll(x->m, fhs, n, x->why, sizeof(x->why));
-		if (!id)
-			id = inv_check_holders(x->m, x->sh, fds, n, x->why,
-					       sizeof(x->why));
-	}
-	x->viol = id;
+	n = x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	x->viol = inv_check_step(x->m, x->sh, fds, n, x->why, sizeof(x->why));
 }
 
 /* ---- the calls ---- */
@@ -610,10 +631,11 @@ void x_gen_deliver(struct x_state *x, size_t i, struct x_rec *r)
 	r->node = (uint8_t)e->node;
 	r->ev = (uint8_t)e->kind;
 	r->dom = r->lk = X_NONE;
-	if (!e->ino || dm_lock_view(x->m, e->node, e->ino, &v) ||
-	    sscanf(v.domain, "dom%d", &d) != 1 ||
-	    sscanf(v.name, "lk%d", &l) != 1 || d < 0 || d >= X_MAX_DOMS ||
-	    l < 0 || l >= X_MAX_LOCKS)
+	if (!e->ino || dm_lock_view(x->m, e->node, e->ino, &v))
+		return;
+	d = name_num(v.domain, "dom");
+	l = name_num(v.name, "lk");
+	if (d < 0 || d >= X_MAX_DOMS || l < 0 || l >= X_MAX_LOCKS)
 		return;
 	x_path(x, d, l, path, sizeof(path));
 	if (dm_resolve(x->m, e->node, path, &ino) || ino != e->ino)

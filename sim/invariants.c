@@ -566,11 +566,14 @@ static bool bast_queued(const struct dm_model *m, int node, dm_ino ino)
  * have vanished since the BAST that set it was queued.
  */
 static enum inv_id check_blocked(const struct dm_model *m, struct inv_shadow *s,
-				 const struct dm_lock_view *v, char *why,
-				 size_t len)
+				 struct sh_res *r, const struct dm_lock_view *v,
+				 char *why, size_t len)
 {
-	struct sh_res *r = s ? sh_get(s, v->domain, v->name, false) : NULL;
-	struct sh_loc *l = r ? &r->loc[v->node] : NULL;
+	struct sh_loc *l;
+
+	if (s && !r)
+		r = sh_get(s, v->domain, v->name, false);
+	l = r ? &r->loc[v->node] : NULL;
 
 	if (!(v->flags & DM_LF_BLOCKED)) {
 		if (l && l->armed && !bast_queued(m, v->node, v->ino))
@@ -612,8 +615,8 @@ static enum inv_id check_blocked(const struct dm_model *m, struct inv_shadow *s,
  * O(inodes) per lock.
  */
 typedef enum inv_id (*lock_fn)(const struct dm_model *m, struct inv_shadow *s,
-			       const struct dm_lock_view *v, void *arg,
-			       char *why, size_t len);
+			       struct sh_res *r, const struct dm_lock_view *v,
+			       void *arg, char *why, size_t len);
 
 static enum inv_id for_each_lock(const struct dm_model *m, struct inv_shadow *s,
 				 lock_fn fn, void *arg, char *why, size_t len)
@@ -629,7 +632,7 @@ static enum inv_id for_each_lock(const struct dm_model *m, struct inv_shadow *s,
 			for (i = 0; i < n; i++) {
 				if (dm_lock_view_at(m, node, i, &v) || !v.ino)
 					continue;
-				id = fn(m, s, &v, arg, why, len);
+				id = fn(m, s, NULL, &v, arg, why, len);
 				if (id)
 					return id;
 			}
@@ -648,7 +651,7 @@ static enum inv_id for_each_lock(const struct dm_model *m, struct inv_shadow *s,
 				continue;
 			if (dm_lock_view(m, node, l->ino, &v))
 				continue;	/* unlinked, or its node died */
-			id = fn(m, s, &v, arg, why, len);
+			id = fn(m, s, r, &v, arg, why, len);
 			if (id)
 				return id;
 		}
@@ -657,11 +660,12 @@ static enum inv_id for_each_lock(const struct dm_model *m, struct inv_shadow *s,
 }
 
 static enum inv_id lock_holders(const struct dm_model *m, struct inv_shadow *s,
-				const struct dm_lock_view *v, void *arg,
-				char *why, size_t len)
+				struct sh_res *r, const struct dm_lock_view *v,
+				void *arg, char *why, size_t len)
 {
 	(void)m;
 	(void)s;
+	(void)r;
 	(void)arg;
 	if ((v->ro_holders && v->level < DM_PR) ||
 	    (v->ex_holders && v->level != DM_EX)) {
@@ -674,11 +678,11 @@ static enum inv_id lock_holders(const struct dm_model *m, struct inv_shadow *s,
 }
 
 static enum inv_id lock_blocked(const struct dm_model *m, struct inv_shadow *s,
-				const struct dm_lock_view *v, void *arg,
-				char *why, size_t len)
+				struct sh_res *r, const struct dm_lock_view *v,
+				void *arg, char *why, size_t len)
 {
 	(void)arg;
-	return check_blocked(m, s, v, why, len);
+	return check_blocked(m, s, r, v, why, len);
 }
 
 enum inv_id inv_check(const struct dm_model *m, struct inv_shadow *s,
@@ -728,21 +732,24 @@ enum inv_id inv_check_poll(const struct dm_model *m, const int *fhs, size_t n,
 
 struct fds_arg {
 	const struct inv_fd *fds;
+	const int *node;	/* node and ino of each fd, looked up once */
+	const dm_ino *ino;
 	size_t n;
 };
 
 static enum inv_id lock_fds(const struct dm_model *m, struct inv_shadow *s,
-			    const struct dm_lock_view *v, void *arg, char *why,
-			    size_t len)
+			    struct sh_res *r, const struct dm_lock_view *v,
+			    void *arg, char *why, size_t len)
 {
 	const struct fds_arg *fa = arg;
 	unsigned ro = 0, ex = 0;
 	size_t i;
 
 	(void)s;
+	(void)r;
+	(void)m;
 	for (i = 0; i < fa->n; i++) {
-		if (dm_fh_node(m, fa->fds[i].fh) != v->node ||
-		    dm_fh_ino(m, fa->fds[i].fh) != v->ino)
+		if (fa->node[i] != v->node || fa->ino[i] != v->ino)
 			continue;
 		if (fa->fds[i].level == DM_EX)
 			ex++;
@@ -757,21 +764,84 @@ static enum inv_id lock_fds(const struct dm_model *m, struct inv_shadow *s,
 	return INV_HOLDERS;
 }
 
-enum inv_id inv_check_holders(const struct dm_model *m, struct inv_shadow *s,
-			      const struct inv_fd *fds, size_t n, char *why,
-			      size_t len)
+/* look each fd's node and ino up once; -1 and a reason if one has no lock */
+static int fds_prepare(const struct dm_model *m, const struct inv_fd *fds,
+		       size_t n, int *node, dm_ino *ino, char *why, size_t len)
 {
-	struct fds_arg fa = { fds, n };
 	struct dm_lock_view v;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int node = dm_fh_node(m, fds[i].fh);
-
-		if (node < 0 || dm_lock_view(m, node, dm_fh_ino(m, fds[i].fh), &v)) {
+		node[i] = dm_fh_node(m, fds[i].fh);
+		ino[i] = dm_fh_ino(m, fds[i].fh);
+		if (node[i] < 0 || dm_lock_view(m, node[i], ino[i], &v)) {
 			snprintf(why, len, "open fh %d has no lock", fds[i].fh);
-			return INV_HOLDERS;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+#define FDS_MAX 1024
+
+enum inv_id inv_check_holders(const struct dm_model *m, struct inv_shadow *s,
+			      const struct inv_fd *fds, size_t n, char *why,
+			      size_t len)
+{
+	int node[FDS_MAX];
+	dm_ino ino[FDS_MAX];
+	struct fds_arg fa = { fds, node, ino, n };
+
+	if (n > FDS_MAX) {
+		snprintf(why, len, "%zu fds: more than %d to check", n, FDS_MAX);
+		return INV_HOLDERS;
+	}
+	if (fds_prepare(m, fds, n, node, ino, why, len))
+		return INV_HOLDERS;
 	return for_each_lock(m, s, lock_fds, &fa, why, len);
+}
+
+/* every per-lock check in one visit of each lock */
+static enum inv_id lock_all(const struct dm_model *m, struct inv_shadow *s,
+			    struct sh_res *r, const struct dm_lock_view *v,
+			    void *arg, char *why, size_t len)
+{
+	enum inv_id id = lock_holders(m, s, r, v, NULL, why, len);
+
+	if (!id)
+		id = lock_blocked(m, s, r, v, NULL, why, len);
+	if (!id)
+		id = lock_fds(m, s, r, v, arg, why, len);
+	return id;
+}
+
+enum inv_id inv_check_step(const struct dm_model *m, struct inv_shadow *s,
+			   const struct inv_fd *fds, size_t n, char *why,
+			   size_t len)
+{
+	int node[FDS_MAX], fhs[FDS_MAX];
+	dm_ino ino[FDS_MAX];
+	struct fds_arg fa = { fds, node, ino, n };
+	enum inv_id id;
+	size_t i;
+
+	if (n > FDS_MAX) {
+		snprintf(why, len, "%zu fds: more than %d to check", n, FDS_MAX);
+		return INV_HOLDERS;
+	}
+	id = check_compat(m, why, len);
+	if (id)
+		return id;
+	if (s && s->bad != INV_OK) {
+		snprintf(why, len, "%s", s->why);
+		return s->bad;
+	}
+	if (fds_prepare(m, fds, n, node, ino, why, len))
+		return INV_HOLDERS;
+	id = for_each_lock(m, s, lock_all, &fa, why, len);
+	if (id)
+		return id;
+	for (i = 0; i < n; i++)
+		fhs[i] = fds[i].fh;
+	return inv_check_poll(m, fhs, n, why, len);
 }

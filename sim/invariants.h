@@ -64,6 +64,14 @@ enum inv_id inv_check_holders(const struct dm_model *m, struct inv_shadow *s,
 			      const struct inv_fd *fds, size_t n, char *why,
 			      size_t len);
 
+/*
+ * inv_check + inv_check_holders + inv_check_poll in one visit of each lock:
+ * what a simulator runs after every step (the first violation found).
+ */
+enum inv_id inv_check_step(const struct dm_model *m, struct inv_shadow *s,
+			   const struct inv_fd *fds, size_t n, char *why,
+			   size_t len);
+
 /* ---- hang analysis (INV_STUCK) ---- */
 enum inv_hang {
 	INV_HANG_NONE = 0,	/* not pending, or can still progress */
