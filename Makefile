@@ -120,17 +120,34 @@ explore-check: $(SIMBIN)
 	@$(EXPLORE) --seed 8 --nodes 4 --actors 8 --steps 300000 --faults --profile linux-6-user
 	@$(EXPLORE) --seed 9 --nodes 2 --actors 6 --locks 1 --domains 1 --steps 300000 --faults
 
+# dlmfs-fuse: exit 77 = skipped (no /dev/fuse or fusermount3), said by the script
+FUSE_VG := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99
+fuse-check: $(BUILD)/dlmfs-fuse
+	@echo "== dlmfs-fuse functional tests (2 and 3 nodes)"
+	@BUILD=$(BUILD) CC=$(CC) tests/fuse/run.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+fuse-stress: $(BUILD)/dlmfs-fuse
+	@echo "== dlmfs-fuse stress (3 nodes x 8 processes, kill -9, live invariants)"
+	@BUILD=$(BUILD) CC=$(CC) tests/fuse/stress.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+fuse-bench: $(BUILD)/dlmfs-fuse
+	@BUILD=$(BUILD) CC=$(CC) tests/fuse/bench.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+fuse-valgrind:
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O1 -g" build/vg/dlmfs-fuse
+	@BUILD=build/vg WRAP="$(FUSE_VG)" tests/fuse/run.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+.PHONY: fuse-check fuse-stress fuse-bench fuse-valgrind
+
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit scenarios explore-check
+	@$(MAKE) --no-print-directory unit scenarios explore-check fuse-check fuse-stress
 
 run: deps
 	@$(MAKE) --no-print-directory $(SIMBIN)
 	@$(SIMBIN) run --by-rule $(SCENARIOS)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(SIMBIN)
+	@$(MAKE) --no-print-directory $(SIMBIN) $(BUILD)/dlmfs-fuse
 	$(SIMBIN) bench
+	@$(MAKE) --no-print-directory fuse-bench
 
 valgrind: deps
 	@$(MAKE) --no-print-directory all OPT="-O1 -g"
@@ -140,11 +157,12 @@ valgrind: deps
 	  $(SIMBIN) explore --quiet --seed 42 --nodes 3 --actors 6 --steps 100000 --faults
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
 	  $(SIMBIN) run $(SCENARIOS)
+	@$(MAKE) --no-print-directory fuse-valgrind
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" unit scenarios explore-check
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" unit scenarios explore-check fuse-check
 
 install:
 	@echo "make $@: not yet built (issue 7 fills this target)"; exit 2
