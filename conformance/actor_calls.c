@@ -161,7 +161,8 @@ static int do_readdir(struct actor *a, struct actor_args *g, struct pbuf *out)
 		res_errno(out, err);
 		goto out;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
 	pbuf_puts(out, " names");
 	for (size_t i = 0; i < n; i++) {
 		pbuf_puts(out, " ");

@@ -53,6 +53,7 @@ struct conf_run {
 	struct conf_case *cases;
 	int ncases;
 	bool tap;
+	char model_profile[SCN_IDENT_MAX];	/* the oracle model's era */
 	const struct scn *s;	/* the running scenario */
 	char text[SCN_LINE_MAX];	/* the running statement (verbose) */
 };
@@ -283,7 +284,9 @@ static int make_targets(struct conf_run *run, struct target **model)
 		return 0;
 	/* the model behaves as the era the real target is taken for */
 	run->real->ops->caps(run->real->priv, &caps);
-	tmo.profile = o->profile ? o->profile : caps.profile;
+	snprintf(run->model_profile, sizeof(run->model_profile), "%s",
+		 caps.profile);
+	tmo.profile = o->profile ? o->profile : run->model_profile;
 	*model = target_model_new(&tmo);
 	if (*model)
 		run->t = run->oracle = oracle_new(run->real, *model);
