@@ -2,11 +2,10 @@
 /*
  * target_real.c - the real target's nodes and scenario lifetime.
  *
- * Each scenario gets its own root names: every first path component
- * shorter than REAL_RENAME_MAX becomes "c<pid>-<seq>-NAME", so runs never
- * share a domain; longer names (the N2 length tests) are kept. At the end
- * every actor process is killed (a process stuck in D state is abandoned)
- * and a fresh cleaner process per node removes what the scenario made.
+ * Each scenario gets its own root names (tr_names.c). At the end every
+ * actor process is killed (a process stuck in D state is abandoned), a
+ * node a scenario crashed is restarted, and a fresh cleaner process per
+ * node removes what the scenario made.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -36,77 +35,6 @@ void tr_note(struct tr *tr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tr->note + n, sizeof(tr->note) - n, fmt, ap);
 	va_end(ap);
-}
-
-/* ---- names ---- */
-static void names_free(struct tr *tr)
-{
-	for (int i = 0; i < tr->nnames; i++) {
-		free(tr->names[i].orig);
-		free(tr->names[i].real);
-	}
-	tr->nnames = 0;
-}
-
-/* the real name of a root-level name of n bytes; NULL if out of memory */
-static const char *name_of(struct tr *tr, const char *comp, size_t n)
-{
-	struct tr_name *e;
-
-	for (int i = 0; i < tr->nnames; i++)
-		if (strlen(tr->names[i].orig) == n &&
-		    !memcmp(tr->names[i].orig, comp, n))
-			return tr->names[i].real;
-	if (tr->nnames == TR_NAMES_MAX)
-		return NULL;
-	e = &tr->names[tr->nnames];
-	e->orig = strndup(comp, n);
-	if (!e->orig)
-		return NULL;
-	if (n >= REAL_RENAME_MAX || !strcmp(e->orig, ".") ||
-	    !strcmp(e->orig, ".."))
-		e->real = strdup(e->orig);
-	else if (asprintf(&e->real, "%s%s", tr->prefix, e->orig) < 0)
-		e->real = NULL;
-	if (!e->real) {
-		free(e->orig);
-		return NULL;
-	}
-	tr->nnames++;
-	return e->real;
-}
-
-void tr_path(struct tr *tr, const char *in, char *out, size_t len)
-{
-	const char *p = in, *real;
-	size_t n;
-
-	while (*p == '/')
-		p++;
-	if (!*p) {
-		snprintf(out, len, "%s", *in ? "." : "");
-		return;
-	}
-	n = strcspn(p, "/");
-	real = name_of(tr, p, n);
-	snprintf(out, len, "%s%s", real ? real : "", real ? p + n : p);
-}
-
-static void collect_names(struct tr *tr, const struct scn *s)
-{
-	char tmp[PATH_MAX];
-
-	for (size_t i = 0; i < s->nstmts; i++) {
-		const struct scn_stmt *st = &s->stmts[i];
-
-		if (!scn_verb_is_call(st->verb) || st->verb == SCN_V_DLM_LOCK ||
-		    st->verb == SCN_V_DLM_UNLOCK)
-			continue;
-		if (st->path && st->verb != SCN_V_SYMLINK)
-			tr_path(tr, st->path, tmp, sizeof(tmp));
-		if (st->path2)
-			tr_path(tr, st->path2, tmp, sizeof(tmp));
-	}
 }
 
 /* ---- nodes ---- */
@@ -400,7 +328,7 @@ static void tr_end(void *t)
 		if (!tr->nodes[n].err[0])
 			cleanup_node(tr, n);
 	reap_abandoned(tr);
-	names_free(tr);
+	tr_names_free(tr);
 	tr->s = NULL;
 }
 
@@ -425,7 +353,7 @@ static int tr_begin(void *t, const struct scn *s, char *why, size_t len)
 		}
 	}
 	tr->s = s;
-	collect_names(tr, s);
+	tr_collect_names(tr, s);
 	for (int i = 0; i < TR_ACTORS; i++) {
 		struct tr_actor *a = &tr->a[i];
 		bool cleaner = i >= SCN_ACTORS_MAX;
@@ -582,7 +510,7 @@ void target_real_free(struct target *t)
 		chan_close(ch, 1000);
 	}
 	reap_abandoned(tr);
-	names_free(tr);
+	tr_names_free(tr);
 	free(tr);
 }
 

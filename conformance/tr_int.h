@@ -69,8 +69,11 @@ __attribute__((format(printf, 2, 3)))
 void tr_note(struct tr *tr, const char *fmt, ...);
 /* the chan carrying actor i's requests (starting its process if needed) */
 struct chan *tr_actor_chan(struct tr *tr, int i, bool start);
-/* a path as the node sees it; out has PATH_MAX bytes */
+/* tr_names.c: a path as the node sees it (out has PATH_MAX bytes) */
 void tr_path(struct tr *tr, const char *in, char *out, size_t len);
+/* rename the root-level names the scenario's calls use; forget them */
+void tr_collect_names(struct tr *tr, const struct scn *s);
+void tr_names_free(struct tr *tr);
 /* one request for actor i, answer within ms: 0 and r, -ETIMEDOUT, ... */
 int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
 		 struct tgt_result *r);
