@@ -26,6 +26,18 @@ FZ_OPS_OBJ := $(FZ)/fz_dec.o $(FZ)/ops_run.o
 $(FZ)/ops: $(FZ)/fz_main.o $(FZ)/h_ops.o $(FZ_OPS_OBJ) $(LIBSIM) $(LIBDM)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
 
+$(FZ)/scenario: $(FZ)/fz_main.o $(FZ)/h_scenario.o $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(FZ)/fsdiff: $(FZ)/fz_main.o $(FZ)/h_fsdiff.o $(FZ)/fsd_mount.o $(FZ)/fz_dec.o $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(FZ)/ops2scn: $(FZ)/ops2scn.o $(FZ_OPS_OBJ) $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(FZ)/scn2ops: $(FZ)/scn2ops.o $(FZ)/fz_dec.o $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
 fuzz:
 	@echo "make fuzz: not yet built (issue 5)"; exit 2
 fuzz-replay: $(FZ)/ops

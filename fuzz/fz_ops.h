@@ -114,6 +114,15 @@ struct fz_ops {
 	size_t fail;		/* index of the step that violated */
 };
 
+/*
+ * A recorded step is an explorer record, or FZ_REC_CHECK: deliver what is
+ * queued (wake-ups first, bounded: the explorer's own XR_CHECK delivers in
+ * queue order without a bound, and two EX contenders ping-pong for ever
+ * that way) and then judge hangs with inv_check_stuck.
+ */
+#define FZ_REC_CHECK 0x80
+bool fz_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
+
 int fz_ops_init(struct fz_ops *f, unsigned bugs);
 void fz_ops_fini(struct fz_ops *f);
 /* the model state for hdr, reset; NULL if out of memory */

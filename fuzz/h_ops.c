@@ -24,8 +24,11 @@ static void *ops_init(void)
 		free(f);
 		return NULL;
 	}
-	if (f)
-		fz_ops_init(f, bugs);
+	if (f && fz_ops_init(f, bugs)) {
+		fz_ops_fini(f);
+		free(f);
+		return NULL;
+	}
 	return f;
 }
 

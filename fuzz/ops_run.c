@@ -12,10 +12,17 @@
 
 #include "fz_ops.h"
 
+/* every model up front: no first-use allocation in the fuzz loop */
 int fz_ops_init(struct fz_ops *f, unsigned bugs)
 {
+	struct fz_hdr h = { 0, 1, 1, 1, 1 };
+
 	memset(f, 0, sizeof(*f));
 	f->bugs = bugs;
+	for (h.prof = 0; h.prof < FZ_NPROFS; h.prof++)
+		for (h.nodes = 1; h.nodes <= FZ_MAX_NODES; h.nodes++)
+			if (!fz_ops_state(f, &h, bugs))
+				return -ENOMEM;
 	return 0;
 }
 
@@ -55,22 +62,6 @@ struct x_state *fz_ops_state(struct fz_ops *f, const struct fz_hdr *h,
 	return x;
 }
 
-/* run one record as step nrec; false if the state did not allow it */
-static bool step(struct fz_ops *f, struct x_state *x, const struct x_rec *r)
-{
-	if (f->nrec >= FZ_MAX_RECS) {
-		f->truncated = true;
-		return false;
-	}
-	f->recs[f->nrec] = *r;
-	if (!x_exec(x, r, (uint32_t)f->nrec))
-		return false;
-	if (x->viol && f->fail == (size_t)-1)
-		f->fail = f->nrec;
-	f->nrec++;
-	return true;
-}
-
 /* the deliverable event to run next: the k-th, or (k < 0) wake-ups first */
 static bool pick_event(struct x_state *x, int k, size_t *which)
 {
@@ -98,6 +89,60 @@ static bool pick_event(struct x_state *x, int k, size_t *which)
 		if (dm_event_deliverable(x->m, i) && !k--)
 			break;
 	*which = i;
+	return true;
+}
+
+/* FZ_REC_CHECK: drain the queue (bounded), then the hang check */
+static bool check(struct x_state *x)
+{
+	struct inv_actor ia[X_MAX_ACTORS];
+	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
+	struct x_rec d;
+	enum inv_id id;
+	size_t i;
+	int k;
+
+	for (k = 0; k < FZ_DRAIN_MAX && !x->viol; k++) {
+		if (!pick_event(x, -1, &i))
+			break;
+		x_gen_deliver(x, i, &d);
+		if (!x_exec(x, &d, 0))
+			break;
+	}
+	if (x->viol)
+		return true;
+	if (k == FZ_DRAIN_MAX) {
+		x->viol = INV_STUCK;
+		snprintf(x->why, sizeof(x->why), "events still queued after %d "
+			 "deliveries, wake-ups first (livelock)", FZ_DRAIN_MAX);
+		return true;
+	}
+	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	id = inv_check_stuck(x->m, ia, (size_t)x->nact, x->why,
+			     sizeof(x->why));
+	if (id)
+		x->viol = id;
+	return true;
+}
+
+bool fz_exec(struct x_state *x, const struct x_rec *r, uint32_t ref)
+{
+	return r->type == FZ_REC_CHECK ? check(x) : x_exec(x, r, ref);
+}
+
+/* run one record as step nrec; false if the state did not allow it */
+static bool step(struct fz_ops *f, struct x_state *x, const struct x_rec *r)
+{
+	if (f->nrec >= FZ_MAX_RECS) {
+		f->truncated = true;
+		return false;
+	}
+	f->recs[f->nrec] = *r;
+	if (!fz_exec(x, r, (uint32_t)f->nrec))
+		return false;
+	if (x->viol && f->fail == (size_t)-1)
+		f->fail = f->nrec;
+	f->nrec++;
 	return true;
 }
 
@@ -216,15 +261,8 @@ static void drain(struct fz_ops *f, struct x_state *x)
 	}
 	if (x->viol || f->truncated)
 		return;
-	if (iter == FZ_DRAIN_MAX) {
-		x->viol = INV_STUCK;
-		snprintf(x->why, sizeof(x->why), "the drain did not converge "
-			 "in %d steps (livelock)", FZ_DRAIN_MAX);
-		f->fail = f->nrec - 1;
-		return;
-	}
 	memset(&r, 0, sizeof(r));
-	r.type = XR_CHECK;
+	r.type = FZ_REC_CHECK;
 	step(f, x, &r);
 }
 
@@ -261,8 +299,11 @@ struct x_state *fz_ops_run(struct fz_ops *f, const uint8_t *buf, size_t len)
 			node_op(f, x, XR_RESTART, op.arg[0]);
 			break;
 		case FZ_CHECK:
+			for (i = 0; i < FZ_DRAIN_MAX && !x->viol; i++)
+				if (!deliver(f, x, -1))
+					break;
 			memset(&r, 0, sizeof(r));
-			r.type = XR_CHECK;
+			r.type = FZ_REC_CHECK;
 			step(f, x, &r);
 			break;
 		default:

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fsd.h - the `fsdiff` harness's live dlmfs-fuse: one daemon with
+ * FSD_NODES mountpoints in a temp dir, started once per process before
+ * the fork server, and its control socket (fsd_mount.c).
+ */
+#ifndef DLMFS_FSD_H
+#define DLMFS_FSD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define FSD_NODES	3
+#define FSD_PATH_MAX	128
+
+struct fsd_mount {
+	char dir[64];
+	char ctl[FSD_PATH_MAX];
+	char log[FSD_PATH_MAX];
+	char mp[FSD_NODES][FSD_PATH_MAX];
+	int nodes;
+	pid_t pid;		/* the daemon */
+	pid_t owner;		/* the process that started it */
+};
+
+/* start bin -f with nodes mountpoints; 0, or -1 and why */
+int fsd_mount_start(struct fsd_mount *fm, const char *bin, const char *profile,
+		    int nodes, char *why, size_t len);
+/* SIGTERM the daemon, wait (bounded), unmount leftovers, remove the dir */
+void fsd_mount_stop(struct fsd_mount *fm);
+/* wait up to ms until the daemon holds want[k] open files on node k */
+int fsd_wait_files(const struct fsd_mount *fm, const int *want, int ms);
+
+#endif
