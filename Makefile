@@ -138,11 +138,24 @@ fuse-valgrind:
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit scenarios explore-check fuse-check fuse-stress
+	@$(MAKE) --no-print-directory unit scenarios explore-check conform-check \
+		conform-real-check fuse-check fuse-stress
 
+# build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report, unmount
 run: deps
-	@$(MAKE) --no-print-directory $(SIMBIN)
-	@$(SIMBIN) run --by-rule $(SCENARIOS)
+	@$(MAKE) --no-print-directory all
+	@scripts/run-cluster.sh $(BUILD) 2
+
+conform-check: $(BUILD)/dlmfs-conform $(BUILD)/dlmfs-agent $(CONF_TEST_BIN)
+	@set -e; for t in $(CONF_TEST_BIN); do echo "== $$t"; $$t; done
+	@echo "== dlmfs-conform --target model"
+	@$(BUILD)/dlmfs-conform --target model $(SCENARIOS)
+
+# real syscalls on non-dlmfs directories must fail cleanly; agent == local
+conform-real-check: $(BUILD)/dlmfs-conform $(BUILD)/dlmfs-agent
+	@tests/conformance/tmpfs-fails.sh $(BUILD)
+	@tests/conformance/agent-vs-local.sh $(BUILD)
+.PHONY: conform-check conform-real-check
 
 bench: deps
 	@$(MAKE) --no-print-directory $(SIMBIN) $(BUILD)/dlmfs-fuse
