@@ -13,9 +13,10 @@
 
 #define FSD_NODES	3
 #define FSD_PATH_MAX	128
+#define FSD_DIR_MAX	96
 
 struct fsd_mount {
-	char dir[64];
+	char dir[FSD_DIR_MAX];
 	char ctl[FSD_PATH_MAX];
 	char log[FSD_PATH_MAX];
 	char mp[FSD_NODES][FSD_PATH_MAX];
@@ -24,9 +25,10 @@ struct fsd_mount {
 	pid_t owner;		/* the process that started it */
 };
 
-/* start bin -f with nodes mountpoints; 0, or -1 and why */
-int fsd_mount_start(struct fsd_mount *fm, const char *bin, const char *profile,
-		    int nodes, char *why, size_t len);
+/* start bin -f with nodes mountpoints in a new dir under base (NULL:
+ * /tmp); 0, or -1 and why */
+int fsd_mount_start(struct fsd_mount *fm, const char *base, const char *bin,
+		    const char *profile, int nodes, char *why, size_t len);
 /* SIGTERM the daemon, wait (bounded), unmount leftovers, remove the dir */
 void fsd_mount_stop(struct fsd_mount *fm);
 /* wait up to ms until the daemon holds want[k] open files on node k */

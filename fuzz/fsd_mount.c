@@ -6,6 +6,7 @@
  * saw it, or the next call on another node would race it).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -69,9 +70,10 @@ static void child(const struct fsd_mount *fm, const char *bin,
 	_exit(127);
 }
 
-int fsd_mount_start(struct fsd_mount *fm, const char *bin, const char *profile,
-		    int nodes, char *why, size_t len)
+int fsd_mount_start(struct fsd_mount *fm, const char *base, const char *bin,
+		    const char *profile, int nodes, char *why, size_t len)
 {
+	char abase[PATH_MAX];
 	int i, k, st;
 
 	memset(fm, 0, sizeof(*fm));
@@ -85,7 +87,15 @@ int fsd_mount_start(struct fsd_mount *fm, const char *bin, const char *profile,
 		snprintf(why, len, "%s: %s", bin, strerror(errno));
 		return -1;
 	}
-	snprintf(fm->dir, sizeof(fm->dir), "/tmp/dlmfs-fsdiff.XXXXXX");
+	if (!realpath(base ? base : "/tmp", abase)) {
+		snprintf(why, len, "%s: %s", base, strerror(errno));
+		return -1;
+	}
+	if (snprintf(fm->dir, sizeof(fm->dir), "%s/dlmfs-fsdiff.XXXXXX",
+		     abase) >= (int)sizeof(fm->dir)) {
+		snprintf(why, len, "%.200s: path too long", abase);
+		return -1;
+	}
 	if (!mkdtemp(fm->dir)) {
 		snprintf(why, len, "mkdtemp: %s", strerror(errno));
 		return -1;

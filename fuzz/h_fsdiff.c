@@ -19,7 +19,7 @@
  * FUSE module answers zero-length writes without asking the daemon).
  *
  * env: DLMFS_FUSE (daemon, default build/dlmfs-fuse), DLMFS_FSDIFF_PROFILE
- * (default linux-6).
+ * (default linux-6), DLMFS_FSDIFF_DIR (where the mount dir goes, /tmp).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,8 +93,9 @@ static void *fsd_init(void)
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
 	umask(022);
 	s->m = dm_new(dm_profile_find(prof), FSD_NODES);
-	if (!s->m || fsd_mount_start(&s->mnt, bin ? bin : "build/dlmfs-fuse",
-				     prof, FSD_NODES, why, sizeof(why))) {
+	if (!s->m || fsd_mount_start(&s->mnt, getenv("DLMFS_FSDIFF_DIR"),
+				     bin ? bin : "build/dlmfs-fuse", prof,
+				     FSD_NODES, why, sizeof(why))) {
 		fprintf(stderr, "fsdiff: %s\n", s->m ? why : "bad profile");
 		dm_free(s->m);
 		free(s);

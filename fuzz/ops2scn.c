@@ -14,7 +14,8 @@
  * scenario passes on the real model and fails where the bug is planted;
  * --expect found writes the answers of the model the input ran on.
  * Exit: 0 written (no violation, or one shrunk), 1 the clean model
- * violates too (a real bug: the scenario fails on the real model), 2 usage.
+ * violates too (a real bug: the scenario fails on the real model), 2 usage
+ * or I/O, 3 no step of the input could run (nothing written).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +115,7 @@ static size_t ddmin(struct conv *c, uint32_t *idx, size_t n)
 static const char *spec_of(enum inv_id id)
 {
 	switch (id) {
+	case INV_OK:
 	case INV_COMPAT:
 		return "X1";
 	case INV_HOLDERS:
@@ -126,6 +128,28 @@ static const char *spec_of(enum inv_id id)
 		return "P1";
 	default:
 		return "L8";
+	}
+}
+
+/*
+ * After the violation: poll every fd an idle actor holds, so a bug the
+ * harness saw only through inv_check_poll shows as a wrong poll answer.
+ */
+static void probe(struct x_state *x)
+{
+	struct x_rec r;
+	int i, k, nfd;
+
+	for (i = 0; i < x->nact; i++) {
+		nfd = x->act[i].nfd;
+		for (k = 0; k < nfd && !x->act[i].pending; k++) {
+			memset(&r, 0, sizeof(r));
+			r.type = XR_CALL;
+			r.verb = XV_POLL;
+			r.actor = (uint8_t)i;
+			r.fdref = x->act[i].fd[k].ref;
+			x_exec(x, &r, 0);
+		}
 	}
 }
 
@@ -163,8 +187,10 @@ static void header(struct conv *c, struct scn *s, size_t from, size_t n,
 		   const char *input)
 {
 	const struct dm_profile *p = dm_profile_find(fz_prof_names[c->hdr.prof]);
+	const char *base = strrchr(input, '/');
 	char title[512];
 
+	input = base ? base + 1 : input;
 	if (c->want)
 		snprintf(title, sizeof(title), "ops fuzzer input %s: %s "
 			 "(shrunk from %zu to %zu steps)", input,
@@ -202,6 +228,8 @@ static int emit(struct conv *c, const uint32_t *idx, size_t n, size_t from,
 	for (i = 0; i < n; i++)
 		fz_exec(x, &c->recs[idx[i]], idx[i]);
 	got = x->viol;
+	if (c->want)
+		probe(x);
 	add_hangs(x);
 	header(c, s, from, n, input);
 	for (i = 0; i < s->nstmts; i++)
@@ -209,6 +237,10 @@ static int emit(struct conv *c, const uint32_t *idx, size_t n, size_t from,
 			s->req.faults = true;
 	if (x->emit_ok || !s->title) {
 		rc = -ENOMEM;
+		goto out;
+	}
+	if (!s->nstmts) {
+		rc = 3;
 		goto out;
 	}
 	scn_fprint(out, s);
@@ -312,8 +344,9 @@ int main(int argc, char **argv)
 	struct conv *c = calloc(1, sizeof(*c));
 	const char *bugs = getenv("DLMFS_FUZZ_BUGS"), *outp = NULL, *in = NULL;
 	uint8_t *buf = malloc(FZ_INPUT_MAX);
-	FILE *f, *out = stdout;
-	size_t len;
+	char *text = NULL;
+	size_t len, tlen = 0;
+	FILE *f, *out;
 	int i, rc;
 
 	if (!c || !buf)
@@ -358,14 +391,19 @@ int main(int argc, char **argv)
 	}
 	len = fread(buf, 1, FZ_INPUT_MAX, f);
 	fclose(f);
-	if (outp && !(out = fopen(outp, "w"))) {
-		fprintf(stderr, "ops2scn: %s: %s\n", outp, strerror(errno));
-		free(c);
-		return 2;
-	}
-	rc = convert(c, buf, len, in, out);
-	if (out != stdout && fclose(out))
+	out = open_memstream(&text, &tlen);
+	rc = out ? convert(c, buf, len, in, out) : -ENOMEM;
+	if (out && fclose(out))
+		rc = -ENOMEM;
+	if (rc >= 0 && rc != 3 && !(out = outp ? fopen(outp, "w") : stdout))
+		rc = -errno;
+	if (rc >= 0 && rc != 3 && (fwrite(text, 1, tlen, out) != tlen ||
+				   (out != stdout && fclose(out))))
 		rc = -EIO;
+	if (rc == 3)
+		fprintf(stderr, "ops2scn: %s: no step could run; nothing "
+			"written\n", in);
+	free(text);
 	if (rc < 0)
 		fprintf(stderr, "ops2scn: %s: %s\n", in, strerror(-rc));
 	free(c);
