@@ -7,6 +7,8 @@ set -u
 build=${1:-build}
 nodes=${2:-2}
 tmp=$(mktemp -d /tmp/dlmfs-run.XXXXXX) || exit 1
+# nonroot scenarios switch an actor to another uid: it must reach the mounts
+chmod 755 "$tmp"
 daemon=""
 cleanup() {
 	for d in "$tmp"/n*; do
