@@ -171,6 +171,9 @@ valgrind: deps
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
 	  $(SIMBIN) run $(SCENARIOS)
 	@$(MAKE) --no-print-directory fuse-valgrind
+	@echo "== dlmfs-fuse under valgrind through a full conformance run"
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O1 -g" build/vg/dlmfs-conform
+	@WRAP="$(FUSE_VG)" scripts/run-cluster.sh build/vg 2
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \

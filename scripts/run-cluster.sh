@@ -2,7 +2,8 @@
 # run-cluster.sh BUILD [NODES] - `make run`: mount an N-node dlmfs-fuse cluster
 # (default 2) in a temporary directory, run dlmfs-conform against it with the
 # model beside it (--oracle model), print the report, unmount, and exit with
-# the suite's status.
+# the suite's status. WRAP="valgrind ..." runs the daemon under a checker
+# whose exit status (after the unmount) also counts.
 set -u
 build=${1:-build}
 nodes=${2:-2}
@@ -30,11 +31,11 @@ while [ "$i" -le "$nodes" ]; do
 	i=$((i + 1))
 done
 # shellcheck disable=SC2086
-"$build/dlmfs-fuse" -f -o allow_other,strict_signals,ctl="$tmp/ctl" $mps \
+${WRAP:-} "$build/dlmfs-fuse" -f -o allow_other,strict_signals,ctl="$tmp/ctl" $mps \
 	2>"$tmp/daemon.log" &
 daemon=$!
 i=0
-while [ "$i" -lt 50 ] && ! mountpoint -q "$tmp/n$nodes"; do
+while [ "$i" -lt 300 ] && ! mountpoint -q "$tmp/n$nodes"; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -51,4 +52,16 @@ done
 "$build/dlmfs-conform" --fuse-ctl "$tmp/ctl" --oracle model --allow-hangs "$@" \
 	conformance/scenarios/*.scn
 rc=$?
+# unmount: the daemon fails its waiters, exits, and (under WRAP) reports leaks
+for d in $mps; do
+	fusermount3 -u "$d" 2>/dev/null || fusermount3 -u -z "$d"
+done
+wait "$daemon"
+drc=$?
+daemon=""
+if [ "$drc" != 0 ]; then
+	echo "make run: dlmfs-fuse exited $drc after unmount:" >&2
+	tail -n 40 "$tmp/daemon.log" >&2
+	[ "$rc" = 0 ] && rc=1
+fi
 exit $rc
