@@ -109,7 +109,7 @@ static struct agent_actor *spawn_named(struct agent *ag, const char *name)
 	if (!a)
 		return NULL;
 	snprintf(a->name, sizeof(a->name), "%s", name);
-	if (spawn_actor(ag->root, &a->sp)) {
+	if (spawn_actor(ag->root, NULL, &a->sp)) {
 		free(a);
 		return NULL;
 	}

@@ -29,12 +29,12 @@ static void opened(struct chan *c)
 	c->dead = false;
 }
 
-int chan_open_actor(struct chan *c, const char *root)
+int chan_open_actor(struct chan *c, const char *root, const char *preload)
 {
 	int rc;
 
 	chan_init(c);
-	rc = spawn_actor(root, &c->sp);
+	rc = spawn_actor(root, preload, &c->sp);
 	if (!rc)
 		opened(c);
 	return rc;

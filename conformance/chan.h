@@ -31,7 +31,8 @@ struct chan {
 };
 
 void chan_init(struct chan *c);
-int chan_open_actor(struct chan *c, const char *root);
+/* an actor process on root; preload: see spawn_actor */
+int chan_open_actor(struct chan *c, const char *root, const char *preload);
 int chan_open_command(struct chan *c, const char *command);
 int chan_open_agent(struct chan *c, const char *root);
 /* SIGKILL the child, close the pipes; false if it did not die in ms */

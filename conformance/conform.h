@@ -6,12 +6,14 @@
 #ifndef DLMFS_CONFORM_H
 #define DLMFS_CONFORM_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "target_real.h"
 
 #define CONF_RULES_MAX 32
+#define COMPAT_SO	"libdlmfs-compat.so"
 
 struct conf_opts {
 	bool model;		/* --target model */
@@ -26,6 +28,8 @@ struct conf_opts {
 	bool verbose;
 	char **files;		/* scenario files (directories expanded) */
 	int nfiles;
+	char compat_buf[PATH_MAX];	/* real.compat points here */
+	char compat_why[PATH_MAX + 64];	/* real.compat_why points here */
 };
 
 /*

@@ -6,11 +6,16 @@
 #include <stdio.h>
 
 #include "conform.h"
+#include "spawn.h"
 
 int main(int argc, char **argv)
 {
 	struct conf_opts o;
-	int rc = conf_parse_opts(argc, argv, &o, stdout, stderr);
+	int rc = spawn_actor_main(argc, argv);
+
+	if (rc >= 0)
+		return rc;	/* an actor re-executed with --compat */
+	rc = conf_parse_opts(argc, argv, &o, stdout, stderr);
 
 	if (rc) {
 		conf_opts_free(&o);

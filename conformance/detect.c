@@ -156,11 +156,12 @@ int detect_path(const char *path, struct detect_info *info)
 	info->magic = (uint32_t)sf.f_type;
 	info->others = true;
 	mount_fstype(path, info->fstype, sizeof(info->fstype), &info->others);
-	if (info->magic == DM_MAGIC)
-		info->kind = DETECT_KERNEL;
-	else if (info->magic == DETECT_FUSE_MAGIC &&
-		 !strcmp(info->fstype, "fuse.dlmfs"))
+	/* DM_MAGIC on fuse.dlmfs: this process runs with libdlmfs-compat.so */
+	if (!strcmp(info->fstype, "fuse.dlmfs") &&
+	    (info->magic == DETECT_FUSE_MAGIC || info->magic == DM_MAGIC))
 		info->kind = DETECT_FUSE;
+	else if (info->magic == DM_MAGIC)
+		info->kind = DETECT_KERNEL;
 	info->has_caps = detect_caps(path, info->magic, info->caps,
 				     sizeof(info->caps)) >= 0;
 	if (info->kind == DETECT_KERNEL) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conform.h"
 #include "dm.h"
@@ -55,6 +56,11 @@ void conf_usage(FILE *f)
 "                        the default (default: none)\n"
 "  --allow-hangs         run `requires: hangs` scenarios (default: skip;\n"
 "                        a process in D state cannot be killed)\n"
+"  --compat PATH         actors on dlmfs-fuse nodes run with LD_PRELOAD=PATH\n"
+"                        (libdlmfs-compat.so: the kernel-VFS corners FUSE\n"
+"                        cannot express; compat/README.md) (default: the\n"
+"                        libdlmfs-compat.so next to dlmfs-conform, if any)\n"
+"  --no-compat           actors on dlmfs-fuse nodes run without it\n"
 "  --epoll               check `poll` statements with epoll_wait (default:\n"
 "                        poll)\n"
 "\n"
@@ -138,10 +144,35 @@ static int bad(FILE *err, const char *fmt, const char *a)
 	return 2;
 }
 
+/* libdlmfs-compat.so beside this program, else say where it was sought */
+static void default_compat(struct conf_opts *o)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		snprintf(o->compat_why, sizeof(o->compat_why), "no "
+			 "/proc/self/exe to find " COMPAT_SO " beside; --compat "
+			 "PATH");
+		return;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	snprintf(o->compat_buf, sizeof(o->compat_buf), "%.*s/" COMPAT_SO,
+		 slash ? (int)(slash - self) : 1, slash ? self : ".");
+	if (!access(o->compat_buf, R_OK)) {
+		o->real.compat = o->compat_buf;
+		return;
+	}
+	snprintf(o->compat_why, sizeof(o->compat_why), "%s not found; "
+		 "--compat PATH", o->compat_buf);
+	o->compat_buf[0] = '\0';
+}
+
 int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 		    FILE *err)
 {
-	bool settle_set = false;
+	bool settle_set = false, no_compat = false;
 	const char *target = NULL;
 
 	memset(o, 0, sizeof(*o));
@@ -166,6 +197,9 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 			continue;
 		} else if (!strcmp(a, "--epoll")) {
 			o->real.epoll = true;
+			continue;
+		} else if (!strcmp(a, "--no-compat")) {
+			no_compat = true;
 			continue;
 		} else if (a[0] != '-' || !a[1]) {
 			if (add_path(o, a))
@@ -203,6 +237,11 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 			o->profile = v;
 		} else if (!strcmp(a, "--fuse-ctl")) {
 			o->real.fuse_ctl = v;
+		} else if (!strcmp(a, "--compat")) {
+			if (!realpath(v, o->compat_buf) ||
+			    access(o->compat_buf, R_OK))
+				return bad(err, "--compat: cannot read '%s'", v);
+			o->real.compat = o->compat_buf;
 		} else if (!strcmp(a, "--stack")) {
 			if (strcmp(v, "o2cb") && strcmp(v, "user"))
 				return bad(err, "unknown stack '%s' (o2cb|user)",
@@ -225,6 +264,14 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 	}
 	if (!settle_set)
 		o->real.settle_ms = o->real.block_ms;
+	if (no_compat && o->real.compat)
+		return bad(err, "--compat and --no-compat exclude each other%s",
+			   "");
+	if (no_compat)
+		snprintf(o->compat_why, sizeof(o->compat_why), "--no-compat");
+	else if (!o->real.compat)
+		default_compat(o);
+	o->real.compat_why = o->compat_why;
 	o->real.profile = o->profile;
 	if (target && o->real.nnodes)
 		return bad(err, "--target model and --node exclude each other%s",

@@ -146,6 +146,9 @@ static void run_case(void **state)
 	if (run->real)
 		note = target_real_note(run->real);
 	if (rep.verdict == EXEC_SKIP) {
+		if (run->real)
+			target_real_skip_hint(run->real, c->f->scn, rep.reason,
+					      sizeof(rep.reason));
 		print_lines(run, rep.reason[0] ? rep.reason : "skipped");
 		skip();
 		return;

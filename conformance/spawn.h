@@ -15,8 +15,19 @@ struct spawned {
 	int rfd;	/* responses from the child */
 };
 
-/* fork an actor process serving root; 0 or -errno */
-int spawn_actor(const char *root, struct spawned *sp);
+#define SPAWN_ACTOR_ARG	"--actor-serve"
+
+/*
+ * fork an actor process serving root; with preload (a shared library) the
+ * child re-executes this program as `PROG --actor-serve ROOT` with the
+ * library first in LD_PRELOAD. 0 or -errno
+ */
+int spawn_actor(const char *root, const char *preload, struct spawned *sp);
+/*
+ * main()'s first call in a program whose actors may be preloaded: argv is
+ * `PROG --actor-serve ROOT` -> actor_serve's exit status; else -1
+ */
+int spawn_actor_main(int argc, char **argv);
 /* fork an in-process dlmfs-agent (agent_run) serving root; 0 or -errno */
 int spawn_agent(const char *root, struct spawned *sp);
 /* fork `sh -c command` with its stdin/stdout on pipes; 0 or -errno */

@@ -139,7 +139,7 @@ struct chan *tr_actor_chan(struct tr *tr, int i, bool start)
 	if (!a->started) {
 		if (!start)
 			return NULL;
-		rc = chan_open_actor(&a->ch, n->spec);
+		rc = chan_open_actor(&a->ch, n->spec, tr_preload(tr, n));
 		if (rc) {
 			tr_note(tr, "cannot fork actor %s: %s", a->name,
 				strerror(-rc));
@@ -487,6 +487,12 @@ struct target *target_real_new(const struct real_opts *o, char *err,
 		target_real_free(&tr->tgt);
 		return NULL;
 	}
+	for (int n = 0; n < o->nnodes; n++) {
+		if (tr_compat_probe(tr, n, err, len)) {
+			target_real_free(&tr->tgt);
+			return NULL;
+		}
+	}
 	return &tr->tgt;
 }
 
@@ -532,6 +538,7 @@ void target_real_describe(struct target *t, FILE *f, const char *prefix)
 			d->has_caps ? "\"" : "", d->stack[0] ? d->stack :
 			"unknown", nd->uid);
 	}
+	tr_compat_describe(tr, f, prefix);
 }
 
 void target_real_stmt(struct target *t, const struct scn_stmt *st)

@@ -31,6 +31,9 @@ struct real_opts {
 	bool allow_hangs;
 	bool epoll;		/* `poll` statements use epoll_wait */
 	const char *fuse_ctl;	/* dlmfs-fuse control socket: offers faults */
+	const char *compat;	/* LD_PRELOAD for actors on dlmfs-fuse nodes
+				 * (libdlmfs-compat.so), or NULL */
+	const char *compat_why;	/* NULL: why there is none, for the report */
 };
 
 /* connect every node; NULL and a reason in err */
@@ -48,5 +51,11 @@ void target_real_stmt(struct target *t, const struct scn_stmt *st);
 void target_real_ending(struct target *t);
 /* details for a failure message (agent errors, cleanup trouble), or "" */
 const char *target_real_note(struct target *t);
+/*
+ * A skip reason (why, from exec_check_requires) made actionable: model-only
+ * requirements say "model only: ...", and on dlmfs-fuse what would run it
+ */
+void target_real_skip_hint(struct target *t, const struct scn *s, char *why,
+			   size_t len);
 
 #endif

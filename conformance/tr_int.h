@@ -80,6 +80,13 @@ int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
 /* kill actor i's process (local) or agent actor (exec) */
 void tr_kill_actor(struct tr *tr, int i);
 
+/* tr_compat.c: the LD_PRELOAD for actors on node n, or NULL */
+const char *tr_preload(const struct tr *tr, const struct tr_node *n);
+/* an actor on node sees the compat library at work: 0, or -EIO and err */
+int tr_compat_probe(struct tr *tr, int node, char *err, size_t len);
+/* the report line about actors on dlmfs-fuse nodes */
+void tr_compat_describe(const struct tr *tr, FILE *f, const char *prefix);
+
 /* tr_calls.c: the target ops for calls */
 int tr_start(void *t, const struct tgt_call *c, struct tgt_result *r);
 int tr_wait(void *t, int actor, struct tgt_result *r);
