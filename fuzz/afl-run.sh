@@ -8,7 +8,7 @@
 # AFL_BENCH_UNTIL_CRASH=1, DLMFS_FUZZ_BUGS=no-publish (ops only).
 set -u
 cd "$(dirname "$0")/.."
-name=${1:?usage: afl-run.sh ops|scenario|fsdiff SECONDS}
+name=${1:?usage: afl-run.sh ops|scenario|fsdiff|api SECONDS}
 secs=${2:-60}
 B=${BUILD:-build}
 FZ=$B/fuzz
@@ -26,7 +26,8 @@ fsdiff) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops"); topt=(-t 10000)
 	mkdir -p "$DLMFS_FSDIFF_DIR" ;;
 scenario) dict=fuzz/scenario.dict
 	seeds=(conformance/scenarios docs/findings fuzz/findings) ;;
-*) echo "make fuzz: FUZZER must be ops, scenario or fsdiff (got '$name')"; exit 2 ;;
+api) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops") ;;
+*) echo "make fuzz: FUZZER must be ops, scenario, fsdiff or api (got '$name')"; exit 2 ;;
 esac
 [ -x "$bin" ] || { echo "make fuzz: $bin missing (make fuzz-build)"; exit 2; }
 rm -rf "$in" && mkdir -p "$in" "$FZ/out"

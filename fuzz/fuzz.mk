@@ -1,6 +1,6 @@
 # fuzz/fuzz.mk - included by the top Makefile. Owned by fuzz/.
 #
-#   make fuzz FUZZER=ops|scenario|fsdiff [SECONDS=N]   AFL++ run + its stats
+#   make fuzz FUZZER=ops|scenario|fsdiff|api [SECONDS=N]   AFL++ run + stats
 #   make fuzz-replay     every corpus through the gcc-built replayers (fast)
 #   make fuzz-build      the AFL++ persistent-mode binaries only
 #   make fuzz-tools      replayers, ops2scn, scn2ops (gcc)
@@ -17,7 +17,7 @@ FZ_AFL    := $(BUILD)/fuzz/$(notdir $(FZ_AFL_CC))
 FZ_AFL_AR := $(if $(filter afl-clang-lto,$(FZ_AFL_CC)),llvm-ar,$(AR))
 FUZZER    ?= ops
 SECONDS   ?= 60
-FZ_HARN   := ops scenario fsdiff
+FZ_HARN   := ops scenario fsdiff api
 FZ_TOOLS  := $(FZ_HARN:%=$(FZ)/%) $(FZ)/ops2scn $(FZ)/scn2ops
 FZ_OPS_OBJ := $(FZ)/fz_dec.o $(FZ)/ops_run.o
 FZ_SEEDS  := $(FZ)/seeds/ops.stamp
@@ -34,6 +34,9 @@ $(FZ)/scenario: $(FZ)/fz_main.o $(FZ)/h_scenario.o $(LIBSIM) $(LIBDM)
 
 $(FZ)/fsdiff: $(FZ)/fz_main.o $(FZ)/h_fsdiff.o $(FZ)/fsd_mount.o \
 	      $(FZ)/fz_dec.o $(LIBSIM) $(LIBDM)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(FZ)/api: $(FZ)/fz_main.o $(FZ)/h_api.o $(LIBSIM) $(LIBDM)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
 
 $(FZ)/ops2scn: $(FZ)/ops2scn.o $(FZ_OPS_OBJ) $(LIBSIM) $(LIBDM)

@@ -17,6 +17,8 @@ echo "== fuzz-replay ops"
 echo "== fuzz-replay scenario"
 "$FZ/scenario" -k $(dirs conformance/scenarios docs/findings fuzz/findings \
 	fuzz/regress/scenario) || rc=1
+echo "== fuzz-replay api"
+"$FZ/api" -k $(dirs "$FZ/seeds/ops" fuzz/regress/api) || rc=1
 echo "== fuzz-replay fsdiff"
 if [ ! -c /dev/fuse ]; then
 	echo "skip: /dev/fuse is missing"
