@@ -527,7 +527,9 @@ void target_real_describe(struct target *t, FILE *f, const char *prefix)
 	for (int n = 0; n < tr->nnodes; n++) {
 		const struct tr_node *nd = &tr->nodes[n];
 		const struct detect_info *d = &nd->di;
+		char stack[64];
 
+		tr_node_stack(tr, nd, stack, sizeof(stack));
 		fprintf(f, "%sn%d: %s%s: %s (statfs magic 0x%x, fstype %s%s), "
 			"caps %s%s%s, stack %s, uid %u\n", prefix, n + 1,
 			nd->exec ? "exec:" : "", nd->spec,
@@ -535,8 +537,7 @@ void target_real_describe(struct target *t, FILE *f, const char *prefix)
 			d->fstype[0] ? d->fstype : "?",
 			d->others ? "" : ", other users locked out",
 			d->has_caps ? "\"" : "", d->has_caps ? d->caps : "none",
-			d->has_caps ? "\"" : "", d->stack[0] ? d->stack :
-			"unknown", nd->uid);
+			d->has_caps ? "\"" : "", stack, nd->uid);
 	}
 	tr_compat_describe(tr, f, prefix);
 }

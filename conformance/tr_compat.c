@@ -51,13 +51,40 @@ int tr_compat_probe(struct tr *tr, int node, char *err, size_t len)
 	return ok ? 0 : -EIO;
 }
 
+void tr_node_stack(const struct tr *tr, const struct tr_node *n, char *buf,
+		   size_t len)
+{
+	const char *prof = tr->fuse_profile[0] ? tr->fuse_profile :
+			   n->di.profile;
+	const struct dm_profile *p = n->di.kind == DETECT_FUSE && prof[0] ?
+				     dm_profile_find(prof) : NULL;
+
+	if (n->di.stack[0])
+		snprintf(buf, len, "%s", n->di.stack);
+	else if (p)
+		snprintf(buf, len, "%s (dlmfs-fuse profile %s)",
+			 p->stack == DM_STACK_USER ? "user" : "o2cb", p->name);
+	else
+		snprintf(buf, len, "unknown");
+}
+
 void tr_compat_describe(const struct tr *tr, FILE *f, const char *prefix)
 {
-	bool fuse = false;
+	bool fuse = false, blind = false;
 
-	for (int n = 0; n < tr->nnodes; n++)
-		fuse |= !tr->nodes[n].exec &&
-			tr->nodes[n].di.kind == DETECT_FUSE;
+	for (int n = 0; n < tr->nnodes; n++) {
+		const struct tr_node *nd = &tr->nodes[n];
+
+		blind |= nd->di.kind == DETECT_FUSE && !tr->fuse_profile[0] &&
+			 !nd->di.profile[0];
+		fuse |= !nd->exec && nd->di.kind == DETECT_FUSE;
+	}
+	if (blind && !tr->o.profile)
+		fprintf(f, "%sthe dlmfs-fuse profile is not known (no --fuse-ctl,"
+			" no xattr %s): taken as %s; give --fuse-ctl or "
+			"--profile\n", prefix, DETECT_XATTR_PROFILE,
+			tr->o.stack && !strcmp(tr->o.stack, "user") ?
+			"linux-6-user" : "linux-6");
 	if (!fuse)
 		return;
 	if (tr->o.compat)

@@ -84,6 +84,9 @@ void tr_kill_actor(struct tr *tr, int i);
 const char *tr_preload(const struct tr *tr, const struct tr_node *n);
 /* an actor on node sees the compat library at work: 0, or -EIO and err */
 int tr_compat_probe(struct tr *tr, int node, char *err, size_t len);
+/* the node's stack for the report: detected, else its dlmfs-fuse profile's */
+void tr_node_stack(const struct tr *tr, const struct tr_node *n, char *buf,
+		   size_t len);
 /* the report line about actors on dlmfs-fuse nodes */
 void tr_compat_describe(const struct tr *tr, FILE *f, const char *prefix);
 
