@@ -31,6 +31,9 @@ int fsd_mount_start(struct fsd_mount *fm, const char *base, const char *bin,
 		    const char *profile, int nodes, char *why, size_t len);
 /* SIGTERM the daemon, wait (bounded), unmount leftovers, remove the dir */
 void fsd_mount_stop(struct fsd_mount *fm);
+/* one control request ("crash 2", "status"); 0 if answered "ok", the
+ * answer in buf */
+int fsd_ctl(const struct fsd_mount *fm, const char *cmd, char *buf, size_t len);
 /* wait up to ms until the daemon holds want[k] open files on node k */
 int fsd_wait_files(const struct fsd_mount *fm, const int *want, int ms);
 

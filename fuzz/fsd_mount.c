@@ -164,8 +164,7 @@ void fsd_mount_stop(struct fsd_mount *fm)
 	fm->dir[0] = '\0';
 }
 
-/* "status" over the control socket into buf; 0 or -1 */
-static int ctl_status(const struct fsd_mount *fm, char *buf, size_t len)
+int fsd_ctl(const struct fsd_mount *fm, const char *cmd, char *buf, size_t len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t got = 0;
@@ -177,7 +176,8 @@ static int ctl_status(const struct fsd_mount *fm, char *buf, size_t len)
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, "status\n", 7) != 7) {
+	    write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd) ||
+	    write(fd, "\n", 1) != 1) {
 		close(fd);
 		return -1;
 	}
@@ -194,7 +194,7 @@ int fsd_wait_files(const struct fsd_mount *fm, const int *want, int ms)
 	int k, node, files, ok;
 
 	for (k = 0; k <= ms * 5; k++) {
-		if (ctl_status(fm, buf, sizeof(buf)))
+		if (fsd_ctl(fm, "status", buf, sizeof(buf)))
 			return -1;
 		ok = 1;
 		for (p = buf; (p = strchr(p, '\n')); ) {

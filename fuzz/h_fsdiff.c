@@ -11,15 +11,21 @@
  * open on FUSE INTERRUPT, dm_op_interrupt does the same); any other open
  * gets a 2 s safety timer; unlink runs only when the model's lock is not
  * BUSY (FUSE cannot interrupt it). Scheduling ops (deliver, settle, check)
- * and faults are skipped: both sides settle after every call. Each input
- * uses fresh domain names and is cleaned up afterwards.
+ * are skipped: both sides settle after every call. Crash and restart go
+ * to the daemon's control socket and to dm_crash/dm_restart (never through
+ * a forked client: a child closing inherited fds would FLUSH them, and the
+ * daemon's unlink would wait for their RELEASE); a crash ends the node's
+ * fds on both sides. Each
+ * input uses fresh domain names and is cleaned up afterwards (nodes left
+ * down are restarted).
  *
  * Known, tolerated: a zero-length write at position >= 64 is ENOSPC on the
  * model (dlmfs checks the position first) and 0 through FUSE (the kernel's
  * FUSE module answers zero-length writes without asking the daemon).
  *
  * env: DLMFS_FUSE (daemon, default build/dlmfs-fuse), DLMFS_FSDIFF_PROFILE
- * (default linux-6), DLMFS_FSDIFF_DIR (where the mount dir goes, /tmp).
+ * (default linux-6), DLMFS_FSDIFF_DIR (where the mount dir goes, /tmp),
+ * DLMFS_FSDIFF_TRACE (print every step's two answers on stderr).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +59,7 @@ struct sact {
 struct fsd {
 	struct fsd_mount mnt;
 	struct dm_model *m;
+	bool down[FSD_NODES];
 	unsigned long serial;
 	struct fz_hdr h;
 	struct sact act[FZ_MAX_ACTORS];
@@ -61,6 +68,7 @@ struct fsd {
 	int step;
 	char *why;
 	size_t whylen;
+	bool trace;		/* DLMFS_FSDIFF_TRACE: every step on stderr */
 };
 
 static void on_alarm(int sig)
@@ -92,6 +100,7 @@ static void *fsd_init(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
 	umask(022);
+	s->trace = getenv("DLMFS_FSDIFF_TRACE") != NULL;
 	s->m = dm_new(dm_profile_find(prof), FSD_NODES);
 	if (!s->m || fsd_mount_start(&s->mnt, getenv("DLMFS_FSDIFF_DIR"),
 				     bin ? bin : "build/dlmfs-fuse", prof,
@@ -116,6 +125,19 @@ static void fsd_fini(void *ctx)
 static void settle(struct fsd *s)
 {
 	dm_settle(s->m, SETTLE_MAX);
+}
+
+static int diff(struct fsd *s, const char *what, long long model,
+		long long real);
+
+/* model and dlmfs-fuse answered; 1 (with why) if they differ */
+static int judge(struct fsd *s, const char *what, long long model,
+		 long long real)
+{
+	if (s->trace)
+		fprintf(stderr, "fsdiff: step %d: %s: model %lld, dlmfs-fuse "
+			"%lld\n", s->step, what, model, real);
+	return model != real ? diff(s, what, model, real) : 0;
 }
 
 static int diff(struct fsd *s, const char *what, long long model,
@@ -144,7 +166,7 @@ static void paths(struct fsd *s, const struct fz_op *op, int node, bool dom,
 }
 
 /* close fd slot k of actor a on both sides; wait for the daemon's RELEASE */
-static int close_fd(struct fsd *s, struct sact *a, int k, bool judge)
+static int close_fd(struct fsd *s, struct sact *a, int k, bool check)
 {
 	struct sfd f = a->fd[k];
 	int rm, rr;
@@ -159,7 +181,7 @@ static int close_fd(struct fsd *s, struct sact *a, int k, bool judge)
 			 "saw the RELEASE (1 s)", s->step);
 		return 1;
 	}
-	return judge && rm != rr ? diff(s, "close", rm, rr) : 0;
+	return check ? judge(s, "close", rm, rr) : 0;
 }
 
 static int do_open(struct fsd *s, struct sact *a, const struct fz_op *op)
@@ -195,6 +217,7 @@ static int do_open(struct fsd *s, struct sact *a, const struct fz_op *op)
 		 (flags & O_NONBLOCK) ? "|nonblock" : "",
 		 blocks ? " (model: blocks)" : "");
 	if (rm >= 0 && rr >= 0) {
+		judge(s, what, 0, 0);
 		a->fd[a->nfd++] = (struct sfd){ rr, fh, a->node };
 		s->open_on[a->node]++;
 		return 0;
@@ -208,7 +231,7 @@ static int do_open(struct fsd *s, struct sact *a, const struct fz_op *op)
 		dm_release(s->m, fh);
 		settle(s);
 	}
-	return rm != rr ? diff(s, what, rm, rr) : 0;
+	return judge(s, what, rm, rr);
 }
 
 static int do_fd_op(struct fsd *s, struct sact *a, const struct fz_op *op)
@@ -268,7 +291,7 @@ static int do_fd_op(struct fsd *s, struct sact *a, const struct fz_op *op)
 		break;
 	}
 	settle(s);
-	return rm != rr ? diff(s, what, rm, rr) : 0;
+	return judge(s, what, rm, rr);
 }
 
 static bool lock_busy(struct fsd *s, int node, const char *rel)
@@ -330,7 +353,46 @@ static int do_path_op(struct fsd *s, struct sact *a, const struct fz_op *op)
 		break;
 	}
 	settle(s);
-	return rm != rr ? diff(s, what, rm, rr) : 0;
+	return judge(s, what, rm, rr);
+}
+
+/* crash|restart node over the control socket: 0 if the daemon said ok */
+static int ctl(struct fsd *s, const char *cmd, int node)
+{
+	char req[32], ans[256];
+
+	snprintf(req, sizeof(req), "%s %d", cmd, node + 1);
+	return fsd_ctl(&s->mnt, req, ans, sizeof(ans)) ? 1 : 0;
+}
+
+/* crash or restart a node on both sides; a crash ends its fds */
+static int do_fault(struct fsd *s, const struct fz_op *op)
+{
+	int nd = op->arg[0] % s->h.nodes, rm, rr, i;
+	bool crash = op->code == FZ_CRASH;
+	char what[64];
+
+	rm = crash ? dm_crash(s->m, nd) : dm_restart(s->m, nd);
+	settle(s);
+	rr = ctl(s, crash ? "crash" : "restart", nd);
+	snprintf(what, sizeof(what), "%s n%d ok (model %d)",
+		 crash ? "crash" : "restart", nd + 1, rm);
+	if (judge(s, what, rm == 0, rr == 0))
+		return 1;
+	if (rm)
+		return 0;
+	s->down[nd] = crash;
+	for (i = 0; crash && i < s->h.actors; i++) {
+		struct sact *a = &s->act[i];
+
+		if (a->node != nd)
+			continue;
+		while (a->nfd)
+			close(a->fd[--a->nfd].real);
+	}
+	if (crash)
+		s->open_on[nd] = 0;
+	return 0;
 }
 
 /* close everything, unlink every lock, remove every domain, everywhere */
@@ -338,12 +400,18 @@ static void cleanup(struct fsd *s)
 {
 	char rel[64], abs[FSD_PATH_MAX + 64];
 	dm_op_id id;
-	int i, n, d, l;
+	int i, n, d, l, rc;
 
 	for (i = 0; i < s->h.actors; i++)
 		while (s->act[i].nfd)
 			close_fd(s, &s->act[i], 0, false);
 	for (n = 0; n < s->h.nodes; n++) {
+		if (s->down[n]) {
+			dm_restart(s->m, n);
+			settle(s);
+			ctl(s, "restart", n);
+			s->down[n] = false;
+		}
 		for (d = 0; d < s->h.doms; d++) {
 			for (l = 0; l < s->h.locks; l++) {
 				snprintf(rel, sizeof(rel), "%s/lk%d", s->dom[d], l);
@@ -353,7 +421,10 @@ static void cleanup(struct fsd *s)
 						  &id) == DM_PENDING)
 					continue;
 				settle(s);
-				unlink(abs);
+				rc = unlink(abs) ? -errno : 0;
+				if (s->trace)
+					fprintf(stderr, "fsdiff: cleanup: n%d "
+						"unlink %s: %d\n", n + 1, rel, rc);
 			}
 			snprintf(abs, sizeof(abs), "%s/%s", s->mnt.mp[n], s->dom[d]);
 			rmdir(abs);
@@ -405,7 +476,11 @@ static int fsd_one(void *ctx, const uint8_t *buf, size_t len, char *why,
 		case FZ_STAT:
 			rc = do_path_op(s, a, &op);
 			break;
-		default:	/* scheduling and faults: both sides settle */
+		case FZ_CRASH:
+		case FZ_RESTART:
+			rc = do_fault(s, &op);
+			break;
+		default:	/* scheduling: both sides settle after every call */
 			break;
 		}
 	}
