@@ -10,7 +10,8 @@
  * on the >= 5.19 profiles, a state invariant (inv_check with the LVB
  * shadow fed from the trace and from every read and write) that breaks.
  * Pre-5.19 profiles break mutual exclusion by design (docs/findings/), so
- * there only robustness is judged.
+ * there only robustness is judged. DLMFS_API_TRACE=1 prints every call
+ * (name, argument bytes, result) on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@ struct api {
 	struct dm_model *cur;
 	int nodes;
 	bool check;
+	bool trace;		/* DLMFS_API_TRACE: every call on stderr */
 	const uint8_t *p;
 	size_t n, i;
 	dm_ino ino[TRACK];
@@ -67,6 +69,19 @@ static const int64_t offs[] = {
 static const struct dm_ctx ctxs[] = {
 	{ 0, 0, 022, 1 }, { 1000, 1000, 022, 2 }, { 1001, 1000, 077, 3 },
 	{ 1000, 100, 0, 4 },
+};
+static const char *const call_names[57] = {
+	"lookup", "getattr", "setattr", "mkdir", "mknod", "rmdir", "unlink",
+	"rename", "link", "symlink", "readdir", "statfs", "access",
+	"open", "release", "pread", "pwrite", "read", "write", "lseek",
+	"poll", "getfl", "fstat", "ftruncate", "fsync", "mmap", "fh_node",
+	"caps",
+	"resolve", "sys_mkdir", "sys_rmdir", "sys_open", "sys_unlink",
+	"sys_stat", "sys_statfs", "sys_truncate", "sys_chmod", "sys_chown",
+	"sys_rename", "sys_link", "sys_symlink", "sys_mknod", "sys_readdir",
+	"op_status", "op_forget", "op_signal", "op_interrupt", "op_wait",
+	"deliver", "settle", "notes", "crash/restart", "raw_lock",
+	"raw_unlock", "lock_views", "res_views", "misc",
 };
 static const char *const profs[NPROF] = {
 	"linux-6", "linux-6-user", "linux-5.4", "linux-3.x",
@@ -435,6 +450,7 @@ static void *api_init(void)
 
 	if (!a || !(a->sh = inv_shadow_new()))
 		goto fail;
+	a->trace = getenv("DLMFS_API_TRACE") != NULL;
 	for (p = 0; p < NPROF; p++)
 		for (n = 0; n < NODES_MAX; n++)
 			if (!(a->m[p][n] = dm_new(dm_profile_find(profs[p]),
@@ -471,6 +487,7 @@ static int api_one(void *ctx, const uint8_t *buf, size_t len, char *why,
 	uint8_t h;
 	long rc;
 	int calls, code;
+	size_t at;
 
 	a->p = buf;
 	a->n = len;
@@ -484,7 +501,8 @@ static int api_one(void *ctx, const uint8_t *buf, size_t len, char *why,
 	inv_shadow_reset(a->sh);
 	dm_set_trace(a->cur, trace, a->sh);
 	for (calls = 0; calls < CALLS_MAX && a->i < a->n; calls++) {
-		code = u8(a) % 56;
+		at = a->i;
+		code = u8(a) % 57;
 		why[0] = '\0';
 		if (code < 13)
 			rc = ns_call(a, code);
@@ -492,10 +510,19 @@ static int api_one(void *ctx, const uint8_t *buf, size_t len, char *why,
 			rc = file_call(a, code - 13, why, whylen);
 		else if (code < 43)
 			rc = sys_call(a, code - 28);
-		else if (code < 55)
+		else if (code < 56)
 			rc = ctl_call(a, code - 43);
 		else
 			rc = misc_call(a);
+		if (a->trace) {
+			fprintf(stderr, "api: %s n=%d call %d %s(", profs[h % NPROF],
+				a->nodes, calls + 1, call_names[code]);
+			for (at++; at < a->i; at++)
+				fprintf(stderr, "%s%02x", at + 1 < a->i ? "" : "",
+					a->p[at]);
+			fprintf(stderr, ") = %ld (events %zu)\n", rc,
+				dm_event_count(a->cur));
+		}
 		if (rc == -100000)
 			return 1;	/* why: the shadow's reason */
 		if (rc < -4095) {
