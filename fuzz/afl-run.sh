@@ -25,7 +25,7 @@ fsdiff) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops"); topt=(-t 10000)
 	export DLMFS_FSDIFF_DIR=$FZ/out/fsdiff.mnt
 	mkdir -p "$DLMFS_FSDIFF_DIR" ;;
 scenario) dict=fuzz/scenario.dict
-	seeds=(conformance/scenarios docs/findings fuzz/findings) ;;
+	seeds=(conformance/scenarios docs/findings) ;;
 api) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops") ;;
 *) echo "make fuzz: FUZZER must be ops, scenario, fsdiff or api (got '$name')"; exit 2 ;;
 esac

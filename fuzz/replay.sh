@@ -15,7 +15,7 @@ dirs() { for d in "$@"; do [ -d "$d" ] && echo "$d"; done; }
 echo "== fuzz-replay ops"
 "$FZ/ops" -k $(dirs "$FZ/seeds/ops" fuzz/regress/ops) || rc=1
 echo "== fuzz-replay scenario"
-"$FZ/scenario" -k $(dirs conformance/scenarios docs/findings fuzz/findings \
+"$FZ/scenario" -k $(dirs conformance/scenarios docs/findings \
 	fuzz/regress/scenario) || rc=1
 echo "== fuzz-replay api"
 "$FZ/api" -k $(dirs "$FZ/seeds/ops" fuzz/regress/api) || rc=1
