@@ -12,7 +12,9 @@
 # its runs skip it as "model only" (rawdlm, manual schedule).
 # Exit 0 ok, 1 a failure or a dlmfs-fuse skip, 77 cannot run here (no
 # /dev/fuse, no fusermount3, not root: the nonroot scenarios switch uid).
-# env: RUN_TIMEOUT (s, per dlmfs-conform run, default 600), CONFORM_ARGS.
+# env: RUN_TIMEOUT (s, per dlmfs-conform run, default 600), CONFORM_ARGS,
+#      FULL=1 (every scenario on the 3-node and linux-6-user clusters too:
+#      about 4 more minutes).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${1:-${BUILD:-build}}
@@ -70,8 +72,14 @@ start_cluster() {
 	return 1
 }
 
-# the scenario files whose header matches an extended regex
-pinned() { grep -lE "$1" conformance/scenarios/*.scn; }
+# the scenario files whose header matches an extended regex (FULL=1: all)
+pinned() {
+	if [ "${FULL:-0}" = 1 ] && [ "${2:-}" = full ]; then
+		ls conformance/scenarios/*.scn
+	else
+		grep -lE "$1" conformance/scenarios/*.scn
+	fi
+}
 
 FAILED_RUNS=0
 # run NAME NODES PROFILE FILES...: one cluster, one dlmfs-conform run
@@ -110,9 +118,9 @@ T0=$(date +%s)
 : >"$TMP/verdicts"
 ALL=(conformance/scenarios/*.scn)
 run linux-6-2n 2 linux-6 "${ALL[@]}"
-mapfile -t F < <(pinned '^# requires:.*nodes=[3-8]|^[A-Za-z_0-9]*@?n[3-8][[:space:]]')
+mapfile -t F < <(pinned '^# requires:.*nodes=[3-8]|^[A-Za-z_0-9]*@?n[3-8][[:space:]]' full)
 [ ${#F[@]} -gt 0 ] && run linux-6-3n 3 linux-6 "${F[@]}"
-mapfile -t F < <(pinned '^# requires:.*(stack=user|profile=[^ ]*linux-6-user)')
+mapfile -t F < <(pinned '^# requires:.*(stack=user|profile=[^ ]*linux-6-user)' full)
 [ ${#F[@]} -gt 0 ] && run linux-6-user 3 linux-6-user "${F[@]}"
 for p in linux-5.4 linux-3.x; do
 	mapfile -t F < <(pinned "^# requires:.*profile=[^ ]*$p")
