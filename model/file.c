@@ -138,12 +138,13 @@ ssize_t dm_pread(struct dm_model *m, int fh, void *buf, size_t len,
 	struct dm_lockres *lr;
 	size_t n;
 
+	/* ksys_pread64() rejects pos < 0 before it looks at the fd */
+	if (off < 0)
+		return -EINVAL;
 	if (!f)
 		return -EBADF;
 	if (!readable(f))
 		return -EBADF;
-	if (off < 0)
-		return -EINVAL;
 	if (len && !buf)
 		return -EFAULT;
 	lr = f->inode->lr;
@@ -176,12 +177,13 @@ ssize_t dm_pwrite(struct dm_model *m, int fh, const void *buf, size_t len,
 	struct dm_lockres *lr;
 	int64_t n;
 
+	/* ksys_pwrite64() rejects pos < 0 before it looks at the fd */
+	if (off < 0)
+		return -EINVAL;
 	if (!f)
 		return -EBADF;
 	if (!writable(f))
 		return -EBADF;
-	if (off < 0)
-		return -EINVAL;
 	if (len && !buf)
 		return -EFAULT;
 	if (off >= DM_LVB_LEN)

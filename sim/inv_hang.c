@@ -239,7 +239,15 @@ static void expand_request(const struct dm_model *m, const struct inv_actor *a,
 		 * stale EX blocker (its requester crashed or cancelled) makes
 		 * even PR holders keep b up for a PR waiter.
 		 */
+		/*
+		 * BLOCKED with no worker queued or running (e.g. after a
+		 * failing unlink cleared IN_TEARDOWN): only a local close
+		 * re-queues it (__user_dlm_cond_queue_lockres), so every
+		 * holder counts, compatible or not.
+		 */
 		if (add_holders(m, a, n, b, bv.ino,
+				(bv.flags & DM_LF_BLOCKED) &&
+				!(bv.flags & (DM_LF_BUSY | DM_LF_QUEUED)) ? DM_EX :
 				(bv.flags & DM_LF_BLOCKED) && bv.blocking > want ?
 				bv.blocking : want, h))
 			continue;
