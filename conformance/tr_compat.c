@@ -115,16 +115,21 @@ void target_real_skip_hint(struct target *t, const struct scn *s, char *why,
 			   size_t len)
 {
 	struct tr *tr = t->priv;
+	bool raw = s->req.rawdlm, manual = s->req.manual || s->manual;
+	bool fuse = false, same;
 	char tmp[512];
-	bool fuse = false;
 
 	for (int n = 0; n < tr->nnodes; n++)
 		fuse |= tr->nodes[n].di.kind == DETECT_FUSE;
-	if (starts(why, "needs rawdlm") || starts(why, "needs a manual")) {
-		snprintf(tmp, sizeof(tmp), "model only: %s (%s)", why,
-			 starts(why, "needs rawdlm") ? "an in-kernel DLM client "
-			 "beside dlmfs; no real target offers one" : "the "
-			 "scenario delivers each AST and BAST itself");
+	/* whichever requirement failed first, no real target can run it */
+	if (raw || manual) {
+		same = starts(why, "needs rawdlm") || starts(why, "needs a manual");
+		snprintf(tmp, sizeof(tmp), "model only: needs %s (%s)%s%s",
+			 raw ? "rawdlm" : "a manual schedule", raw ?
+			 "an in-kernel DLM client beside dlmfs; no real target "
+			 "offers one" : "the scenario delivers each AST and BAST "
+			 "itself", same ? "" : "; first unmet here: ",
+			 same ? "" : why);
 		snprintf(why, len, "%s", tmp);
 	} else if (starts(why, "needs hangs")) {
 		add(why, len, " (--allow-hangs runs it%s)", "");
