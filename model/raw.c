@@ -65,6 +65,7 @@ int dm_raw_unlock(struct dm_model *m, int node, const char *domain,
 		  const char *name)
 {
 	struct dm_lockres *lr;
+	int i;
 
 	if (!dm_node_ok(m, node) || !domain || !name)
 		return -EINVAL;
@@ -73,5 +74,10 @@ int dm_raw_unlock(struct dm_model *m, int node, const char *domain,
 	lr = raw_find(m, node, domain, name);
 	if (!lr || (lr->flags & DM_LF_BUSY))
 		return -EINVAL;
+	/* its dlm-lock call has not returned yet: the caller still owns it */
+	for (i = 0; i < m->nops; i++)
+		if (m->ops[i].used && m->ops[i].state != OPS_DONE &&
+		    m->ops[i].lr == lr)
+			return -EBUSY;
 	return dlm_unlock(m, lr, DLMF_VALBLK);
 }
