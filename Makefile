@@ -38,6 +38,10 @@ LIBCONF   := $(BUILD)/libconf.a
 CONF_TEST_SRC := $(wildcard tests/conformance/test_*.c)
 CONF_TEST_BIN := $(CONF_TEST_SRC:tests/conformance/%.c=$(BUILD)/tests/%)
 
+COMPAT_SRC  := $(wildcard compat/*.c)
+COMPAT_SO   := $(if $(COMPAT_SRC),$(BUILD)/libdlmfs-compat.so)
+COMPAT_TEST := $(if $(COMPAT_SRC),$(BUILD)/tests/test_compat)
+
 LIBDM  := $(BUILD)/libdm.a
 LIBSIM := $(BUILD)/libsim.a
 SIMBIN := $(BUILD)/dlmfs-sim
@@ -45,7 +49,7 @@ SIMBIN := $(BUILD)/dlmfs-sim
 .PHONY: all check run sim bench valgrind asan install clean help deps \
 	unit scenarios explore-check
 
-all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN) $(CONF_BIN) $(CONF_TEST_BIN)
+all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN) $(CONF_BIN) $(CONF_TEST_BIN) $(COMPAT_SO) $(COMPAT_TEST)
 
 help:
 	@echo "make run        build, run the scenario corpus, print the rule table"
@@ -66,6 +70,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/fs/%.o: fs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(FUSE_CFLAGS) -Ifs -MMD -MP -c $< -o $@
+
+# an LD_PRELOAD shim: libo2dlm and kernel-VFS corners on dlmfs-fuse (compat/)
+$(BUILD)/libdlmfs-compat.so: $(COMPAT_SRC) $(wildcard compat/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icompat -fPIC -shared -o $@ $(COMPAT_SRC) $(LDFLAGS) -ldl
+
+$(BUILD)/tests/test_compat: tests/compat/test_compat.c $(wildcard compat/*.h) | $(COMPAT_SO) $(FUSE_BIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icompat -MMD -MP -o $@ $< $(LDFLAGS) -lcmocka -ldl -lpthread
 
 $(BUILD)/dlmfs-fuse: $(FUSE_OBJ) $(LIBDM)
 	$(CC) $(CFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDFLAGS)
@@ -136,10 +149,20 @@ fuse-valgrind:
 	@BUILD=build/vg WRAP="$(FUSE_VG)" tests/fuse/run.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
 .PHONY: fuse-check fuse-stress fuse-bench fuse-valgrind
 
+# the scripts exit 77 = skipped (no /dev/fuse, fusermount3, root or libo2dlm.a), said by them
+fuse-conform: $(FUSE_BIN) $(CONF_BIN) $(COMPAT_SO) $(COMPAT_TEST)
+	@echo "== libdlmfs-compat.so on a live dlmfs-fuse"
+	@$(COMPAT_TEST)
+	@echo "== ocfs2-tools' libo2dlm on dlmfs-fuse through libdlmfs-compat.so"
+	@BUILD=$(BUILD) CC=$(CC) tests/compat/o2dlm-smoke.sh $(BUILD); rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+	@echo "== the corpus on dlmfs-fuse clusters (linux-6 2 and 3 nodes, linux-6-user, linux-5.4, linux-3.x)"
+	@tests/conformance/fuse-conform.sh $(BUILD); rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+.PHONY: fuse-conform
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit scenarios explore-check conform-check \
-		conform-real-check fuse-check fuse-stress
+		conform-real-check fuse-check fuse-stress fuse-conform
 
 # build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report, unmount
 run: deps
@@ -172,7 +195,8 @@ valgrind: deps
 	  $(SIMBIN) run $(SCENARIOS)
 	@$(MAKE) --no-print-directory fuse-valgrind
 	@echo "== dlmfs-fuse under valgrind through a full conformance run"
-	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O1 -g" build/vg/dlmfs-conform
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O1 -g" build/vg/dlmfs-conform \
+		build/vg/libdlmfs-compat.so
 	@WRAP="$(FUSE_VG)" scripts/run-cluster.sh build/vg 2
 
 asan: deps

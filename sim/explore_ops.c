@@ -67,10 +67,10 @@ static void x_trace(void *arg, const struct dm_model *m,
 /* ---- lifetime ---- */
 static void name_actor(struct x_actor *a, int i)
 {
-	if (i < 26)
-		snprintf(a->name, sizeof(a->name), "%c", 'A' + i);
-	else
-		snprintf(a->name, sizeof(a->name), "%c%d", 'A' + i % 26, i / 26);
+	/* actors are < X_MAX_ACTORS (64): "A".."Z", then "A1".."L2" */
+	a->name[0] = (char)('A' + i % 26);
+	a->name[1] = i < 26 ? '\0' : (char)('0' + i / 26 % 10);
+	a->name[2] = '\0';
 }
 
 int x_reset(struct x_state *x)
