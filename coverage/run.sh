@@ -72,6 +72,30 @@ step conform-model "$C/dlmfs-conform" --target model conformance/scenarios
 # documented differences from the kernel (fs/README.md, conformance/README.md)
 # fail exactly these scenarios; any other failure fails the step.
 FUSE_KNOWN="a3-statfs a5-no-mmap-no-fsync o5-append-is-dropped v2-write-limits"
+# want EXIT CMD...: the command exits with EXIT
+want() {
+	local w=$1 got
+	shift
+	"$@" >/dev/null 2>&1
+	got=$?
+	[ "$got" = "$w" ] && return 0
+	echo "ctl-cli: '$*' exited $got, want $w"
+	return 1
+}
+ctl_cli() {
+	local F=$C/dlmfs-fuse r=0
+	want 0 "$F" --ctl "$1" status || r=1
+	want 0 "$F" --ctl "$1" caps || r=1
+	want 0 "$F" --ctl "$1" crash 2 || r=1
+	want 1 "$F" --ctl "$1" crash n2 || r=1
+	want 0 "$F" --ctl "$1" restart n2 || r=1
+	want 1 "$F" --ctl "$1" restart 2 || r=1
+	want 1 "$F" --ctl "$1" crash 9 || r=1
+	want 1 "$F" --ctl "$1" bogus || r=1
+	want 2 "$F" --ctl "$1" || r=1
+	want 1 "$F" --ctl "$1.missing" status || r=1
+	return $r
+}
 fuse_conform() {
 	local T P rc=0 i got
 	T=$(mktemp -d /tmp/dlmfs-cov.XXXXXX) || return 1
@@ -90,6 +114,8 @@ fuse_conform() {
 		echo "conform-fuse: failed: '$got', known differences: '$FUSE_KNOWN'"
 		rc=1
 	fi
+	# the control client's answers (dlmfs-fuse --ctl PATH ...)
+	ctl_cli "$T/ctl" || rc=1
 	# SIGTERM: the daemon unmounts and exits 0, writing its gcov data
 	kill -TERM $P 2>/dev/null
 	for i in $(seq 100); do kill -0 $P 2>/dev/null || break; sleep 0.1; done

@@ -175,55 +175,58 @@ static long ns_call(struct api *a, int code)
 	struct dm_statfs sf;
 	struct dm_stat st;
 	dm_op_id id = 0;
+	/* every argument read up front, in order: C leaves the order of
+	 * evaluation of call arguments open, gcc and clang differ */
 	int nd = node(a), rc;
-	dm_ino i = ino(a);
-	uint8_t b = u8(a);
+	dm_ino i = ino(a), i2 = ino(a);
+	uint8_t b = u8(a), v = u8(a);
+	const char *n1 = PICK(a, names), *n2 = PICK(a, names);
+	uint32_t md = PICK(a, modes);
+	const struct dm_ctx *c = ctx(a);
+	int64_t off = PICK(a, offs);
 
 	switch (code) {
 	case 0:
-		rc = dm_lookup(m, nd, i, PICK(a, names), (b & 1) ? NULL : &st);
+		rc = dm_lookup(m, nd, i, n1, (b & 1) ? NULL : &st);
 		if (!(b & 1))
 			keep_ino(a, rc, &st);
 		return rc;
 	case 1:
 		return dm_getattr(m, nd, i, (b & 1) ? NULL : &st);
 	case 2:
-		sa.valid = u8(a) & 0x3f;
-		sa.mode = PICK(a, modes);
+		sa.valid = v & 0x3f;
+		sa.mode = md;
 		sa.uid = ctxs[b % 4].uid;
 		sa.gid = ctxs[(b >> 2) % 4].gid;
-		sa.size = PICK(a, offs);
+		sa.size = off;
 		sa.atime = sa.mtime = b;
-		return dm_setattr(m, nd, i, (b & 0x80) ? NULL : &sa, ctx(a), &st);
+		return dm_setattr(m, nd, i, (b & 0x80) ? NULL : &sa, c, &st);
 	case 3:
-		rc = dm_mkdir(m, nd, i, PICK(a, names), PICK(a, modes), ctx(a),
-			      &st);
+		rc = dm_mkdir(m, nd, i, n1, md, c, &st);
 		keep_ino(a, rc, &st);
 		return rc;
 	case 4:
-		rc = dm_mknod(m, nd, i, PICK(a, names), PICK(a, modes), ctx(a),
-			      &st);
+		rc = dm_mknod(m, nd, i, n1, md, c, &st);
 		keep_ino(a, rc, &st);
 		return rc;
 	case 5:
-		return dm_rmdir(m, nd, i, PICK(a, names));
+		return dm_rmdir(m, nd, i, n1);
 	case 6:
-		rc = dm_unlink(m, nd, i, PICK(a, names), (b & 1) ? NULL : &id);
+		rc = dm_unlink(m, nd, i, n1, (b & 1) ? NULL : &id);
 		keep_op(a, rc, id);
 		return rc;
 	case 7:
-		return dm_rename(m, nd, i, PICK(a, names), ino(a), PICK(a, names));
+		return dm_rename(m, nd, i, n1, i2, n2);
 	case 8:
-		return dm_link(m, nd, i, ino(a), PICK(a, names));
+		return dm_link(m, nd, i, i2, n1);
 	case 9:
-		return dm_symlink(m, nd, i, PICK(a, names),
-				  (b & 1) ? NULL : PICK(a, names));
+		return dm_symlink(m, nd, i, n1, (b & 1) ? NULL : n2);
 	case 10:
 		return dm_readdir(m, nd, i, b & 7, (b & 8) ? NULL : &de);
 	case 11:
 		return dm_statfs(m, nd, (b & 1) ? NULL : &sf);
 	default:
-		return dm_access(m, nd, i, (int)(b & 0x0f), ctx(a));
+		return dm_access(m, nd, i, (int)(b & 0x0f), c);
 	}
 }
 
@@ -240,19 +243,22 @@ static int judge_read(struct api *a, int h, int64_t off, ssize_t got,
 static long file_call(struct api *a, int code, char *why, size_t whylen)
 {
 	struct dm_model *m = a->cur;
-	int h = fh(a), nfh = -1, rc, nd;
+	int h = fh(a), nfh = -1, rc;
 	uint8_t b = u8(a);
 	size_t len = u8(a);
 	int64_t off = PICK(a, offs), pos;
+	int nd = node(a);
+	dm_ino i = ino(a);
+	int fl = oflags(a);
+	const struct dm_ctx *c = ctx(a);
 	struct dm_stat st;
 	dm_op_id id = 0;
 	ssize_t n;
 
 	switch (code) {
 	case 0:
-		nd = node(a);
-		rc = dm_open(m, nd, ino(a), oflags(a), ctx(a),
-			     (b & 1) ? NULL : &nfh, (b & 2) ? NULL : &id);
+		rc = dm_open(m, nd, i, fl, c, (b & 1) ? NULL : &nfh,
+			     (b & 2) ? NULL : &id);
 		keep_fh(a, rc, nfh);
 		keep_op(a, rc, id);
 		return rc;
@@ -283,7 +289,7 @@ static long file_call(struct api *a, int code, char *why, size_t whylen)
 	case 9:
 		return dm_fstat(m, h, (b & 1) ? NULL : &st);
 	case 10:
-		return dm_ftruncate(m, h, off, ctx(a));
+		return dm_ftruncate(m, h, off, c);
 	case 11:
 		return dm_fsync(m, h);
 	case 12:
@@ -303,6 +309,9 @@ static long sys_call(struct api *a, int code)
 	const char *p = PICK(a, paths), *p2 = PICK(a, paths);
 	const struct dm_ctx *c = ctx(a);
 	uint8_t b = u8(a);
+	uint32_t md = PICK(a, modes);
+	int fl = oflags(a);
+	int64_t off = PICK(a, offs);
 	struct dm_dirent de;
 	struct dm_statfs sf;
 	struct dm_stat st;
@@ -316,11 +325,11 @@ static long sys_call(struct api *a, int code)
 			a->ino[a->nino++ % TRACK] = i, a->nino %= TRACK + 1;
 		return rc;
 	case 1:
-		return dm_sys_mkdir(m, nd, p, PICK(a, modes), c);
+		return dm_sys_mkdir(m, nd, p, md, c);
 	case 2:
 		return dm_sys_rmdir(m, nd, p, c);
 	case 3:
-		rc = dm_sys_open(m, nd, p, oflags(a), PICK(a, modes), c,
+		rc = dm_sys_open(m, nd, p, fl, md, c,
 				 (b & 1) ? NULL : &h, &id);
 		keep_fh(a, rc, h);
 		keep_op(a, rc, id);
@@ -334,9 +343,9 @@ static long sys_call(struct api *a, int code)
 	case 6:
 		return dm_sys_statfs(m, nd, p, (b & 1) ? NULL : &sf);
 	case 7:
-		return dm_sys_truncate(m, nd, p, PICK(a, offs), c);
+		return dm_sys_truncate(m, nd, p, off, c);
 	case 8:
-		return dm_sys_chmod(m, nd, p, PICK(a, modes), c);
+		return dm_sys_chmod(m, nd, p, md, c);
 	case 9:
 		return dm_sys_chown(m, nd, p, ctxs[b % 4].uid,
 				    ctxs[(b >> 2) % 4].gid, c);
@@ -347,7 +356,7 @@ static long sys_call(struct api *a, int code)
 	case 12:
 		return dm_sys_symlink(m, nd, (b & 2) ? NULL : p2, p, c);
 	case 13:
-		return dm_sys_mknod(m, nd, p, PICK(a, modes), c);
+		return dm_sys_mknod(m, nd, p, md, c);
 	default:
 		return dm_sys_readdir(m, nd, p, b & 7, (b & 8) ? NULL : &de);
 	}
@@ -359,12 +368,15 @@ static long ctl_call(struct api *a, int code)
 	struct dm_model *m = a->cur;
 	dm_op_id id = opid(a);
 	uint8_t b = u8(a), k = u8(a);
+	int nd = node(a);
+	dm_ino i = ino(a);
+	const char *n1 = PICK(a, names), *n2 = PICK(a, names);
 	struct dm_lock_view lv;
 	struct dm_res_view rv;
 	struct dm_lk_view kv;
 	struct dm_note note;
 	struct dm_wait w;
-	int h = -1, rc, nd;
+	int h = -1, rc;
 
 	switch (code) {
 	case 0:
@@ -392,25 +404,21 @@ static long ctl_call(struct api *a, int code)
 			;
 		return 0;
 	case 8:
-		nd = node(a);
 		return (b & 1) ? dm_restart(m, nd) : dm_crash(m, nd) +
 		       dm_node_alive(m, nd) * 0;
 	case 9:
-		nd = node(a);
-		rc = dm_raw_lock(m, nd, (b & 0x10) ? NULL : PICK(a, names),
-				 (b & 0x20) ? NULL : PICK(a, names),
+		rc = dm_raw_lock(m, nd, (b & 0x10) ? NULL : n1,
+				 (b & 0x20) ? NULL : n2,
 				 (int)(b & 7) - 1, b & 8, (b & 0x40) ? NULL : &id);
 		keep_op(a, rc, id);
 		return rc;
 	case 10:
-		nd = node(a);
-		return dm_raw_unlock(m, nd, (b & 1) ? NULL : PICK(a, names),
-				     (b & 2) ? NULL : PICK(a, names));
+		return dm_raw_unlock(m, nd, (b & 1) ? NULL : n1,
+				     (b & 2) ? NULL : n2);
 	case 11:
-		nd = node(a);
 		rc = (int)dm_lock_count(m, nd);
 		rc += dm_lock_view_at(m, nd, k, (b & 1) ? NULL : &lv);
-		return rc + dm_lock_view(m, nd, ino(a), (b & 2) ? NULL : &lv);
+		return rc + dm_lock_view(m, nd, i, (b & 2) ? NULL : &lv);
 	default:
 		rc = (int)dm_res_count(m) + dm_res_view(m, k, (b & 1) ? NULL : &rv);
 		return rc + dm_lk_view(m, k, b >> 4, (b & 2) ? NULL : &kv);
