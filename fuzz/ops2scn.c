@@ -176,8 +176,12 @@ static void add_hangs(struct x_state *x)
 		st->actor = scn_actor(x->scn, x->act[i].name, x->act[i].node);
 		st->bg_verb = x->act[i].op_verb == XV_OPEN ? SCN_V_OPEN :
 			      SCN_V_UNLINK;
-		if (cls[i] != INV_HANG_NONE && cls[i] != INV_HANG_UNEXPLAINED)
+		/* only spec rules name a hang in the language (what
+		 * target_model reports): O3, L8, T2 */
+		if (cls[i] == INV_HANG_O3 || cls[i] == INV_HANG_L8 ||
+		    cls[i] == INV_HANG_T2)
 			snprintf(st->rule, sizeof(st->rule), "%s",
+				 cls[i] == INV_HANG_O3 ? "O3" :
 				 inv_hang_name(cls[i]));
 		x->scn->req.hangs = true;
 	}
