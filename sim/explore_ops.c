@@ -24,6 +24,12 @@ void x_hash_bytes(struct x_state *x, const void *p, size_t n)
 	x->hash = h;
 }
 
+/* two 32-bit values in one 64-bit word, without shifting a negative */
+static int64_t pack2(int hi, int lo)
+{
+	return (int64_t)(((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo);
+}
+
 static void hash_i64(struct x_state *x, int64_t v)
 {
 	unsigned char b[8];
@@ -54,9 +60,9 @@ static void x_trace(void *arg, const struct dm_model *m,
 		x->basts++;
 	if (!x->hashing)
 		return;
-	hash_i64(x, ((int64_t)t->kind << 32) | (uint32_t)t->node);
-	hash_i64(x, ((int64_t)t->peer << 32) | (uint32_t)t->mode);
-	hash_i64(x, ((int64_t)t->status << 32) | t->lvb_valid);
+	hash_i64(x, pack2((int)t->kind, t->node));
+	hash_i64(x, pack2(t->peer, t->mode));
+	hash_i64(x, pack2(t->status, t->lvb_valid));
 	hash_i64(x, (int64_t)t->ino);
 	hash_str(x, t->domain);
 	hash_str(x, t->name);
