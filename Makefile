@@ -162,7 +162,7 @@ fuse-conform: $(FUSE_BIN) $(CONF_BIN) $(COMPAT_SO) $(COMPAT_TEST)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit scenarios explore-check conform-check \
-		conform-real-check fuse-check fuse-stress fuse-conform
+		conform-real-check fuse-check fuse-stress fuse-conform fuzz-replay
 
 # build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report, unmount
 run: deps
