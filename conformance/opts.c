@@ -54,6 +54,10 @@ void conf_usage(FILE *f)
 "                        --node mounts (-o ctl=PATH): crash/restart become\n"
 "                        possible (`requires: faults`), and its profile is\n"
 "                        the default (default: none)\n"
+"  --fault-cmd CMD       crash and restart nodes with `CMD crash K` and\n"
+"                        `CMD restart K` (sh -c, K = 1..N; exit 0 = done;\n"
+"                        restart returns once the node serves again): offers\n"
+"                        `requires: faults` (default: none)\n"
 "  --allow-hangs         run `requires: hangs` scenarios (default: skip;\n"
 "                        a process in D state cannot be killed)\n"
 "  --compat PATH         actors on dlmfs-fuse nodes run with LD_PRELOAD=PATH\n"
@@ -237,6 +241,8 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 			o->profile = v;
 		} else if (!strcmp(a, "--fuse-ctl")) {
 			o->real.fuse_ctl = v;
+		} else if (!strcmp(a, "--fault-cmd")) {
+			o->real.fault_cmd = v;
 		} else if (!strcmp(a, "--compat")) {
 			if (!realpath(v, o->compat_buf) ||
 			    access(o->compat_buf, R_OK))
@@ -277,6 +283,11 @@ int conf_parse_opts(int argc, char **argv, struct conf_opts *o, FILE *out,
 		return bad(err, "--target model and --node exclude each other%s",
 			   "");
 	o->model = !o->real.nnodes;
+	if (o->real.fuse_ctl && o->real.fault_cmd)
+		return bad(err, "--fuse-ctl and --fault-cmd exclude each other%s",
+			   "");
+	if (o->real.fault_cmd && o->model)
+		return bad(err, "--fault-cmd needs --node mounts%s", "");
 	if (o->real.fuse_ctl && o->model)
 		return bad(err, "--fuse-ctl needs --node mounts%s", "");
 	if (o->oracle && o->model)

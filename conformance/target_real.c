@@ -60,7 +60,7 @@ static void hello_value(const char *hello, const char *key, char *out,
 		out[0] = '\0';
 }
 
-static int connect_exec(struct tr *tr, struct tr_node *n)
+int tr_connect_exec(struct tr *tr, struct tr_node *n)
 {
 	char v[64], *line = NULL;
 	int ms = tr->o.timeout_ms < 10000 ? 10000 : tr->o.timeout_ms;
@@ -110,7 +110,7 @@ static int connect_node(struct tr *tr, struct tr_node *n)
 	int rc;
 
 	if (n->exec)
-		return n->ch.open && !n->ch.dead ? 0 : connect_exec(tr, n);
+		return n->ch.open && !n->ch.dead ? 0 : tr_connect_exec(tr, n);
 	rc = detect_path(n->spec, &n->di);
 	if (rc)
 		snprintf(n->err, sizeof(n->err), "%s: %s", n->spec,
@@ -215,8 +215,12 @@ static int64_t simple_call(struct tr *tr, int i, const char *verb,
 	return rc ? rc : r->status;
 }
 
-/* remove path on the cleaner's node: 0, or -errno of what stayed */
-static int rm_tree(struct tr *tr, int i, const char *path, int depth)
+/*
+ * remove path on the cleaner's node: 0, or -errno of what stayed. With
+ * dir, a directory is only emptied and *dir set: the caller removes it.
+ */
+static int rm_tree(struct tr *tr, int i, const char *path, int depth,
+		   bool *dir)
 {
 	struct tgt_result r;
 	char *save = NULL, *w, *sub;
@@ -233,17 +237,22 @@ static int rm_tree(struct tr *tr, int i, const char *path, int depth)
 		     w = strtok_r(NULL, " ", &save)) {
 			if (asprintf(&sub, "%s/%s", path, w) < 0)
 				continue;
-			rm_tree(tr, i, sub, depth - 1);
+			rm_tree(tr, i, sub, depth - 1, NULL);
 			free(sub);
 		}
 	}
 	tgt_result_clear(&r);
+	if (dir) {
+		*dir = true;
+		return 0;
+	}
 	rc = simple_call(tr, i, "rmdir", path, &r);
 	tgt_result_clear(&r);
 	return rc == -ENOENT ? 0 : (int)rc;
 }
 
-static void cleanup_node(struct tr *tr, int node)
+/* empty the scenario's names on node; dirs[k]: name k is a directory left */
+static void cleanup_node(struct tr *tr, int node, bool *dirs)
 {
 	int i = TR_CLEANER(node);
 
@@ -253,7 +262,7 @@ static void cleanup_node(struct tr *tr, int node)
 
 		if (!strcmp(real, ".") || !strcmp(real, ".."))
 			continue;
-		rc = rm_tree(tr, i, real, 3);
+		rc = rm_tree(tr, i, real, 3, &dirs[k]);
 		if (tr->a[i].gave_up) {
 			fprintf(stderr, "dlmfs-conform: %s: cleanup of n%d "
 				"stuck on %s; giving up on that node\n",
@@ -265,49 +274,60 @@ static void cleanup_node(struct tr *tr, int node)
 				"stays (%s)\n", tr->s->file, node + 1, real,
 				strerror(-rc));
 	}
-	tr_kill_actor(tr, i);
 }
 
-/* ---- faults (dlmfs-fuse) ---- */
-/* crash/restart a dlmfs-fuse node through its control socket */
-static int fault(struct tr *tr, int node, const char *what)
+/*
+ * rmdir the emptied root directories on all nodes at once: leaving a DLM
+ * domain that had locks takes o2dlm up to 4 s (dlm_thread's tick purges
+ * the lock resources), and every node leaves on its own
+ */
+static void cleanup_dirs(struct tr *tr, bool dirs[][TR_NAMES_MAX])
 {
-	char req[32], why[256];
-	int rc;
+	for (int k = 0; k < tr->nnames; k++) {
+		bool sent[SCN_NODES_MAX] = { false };
+		long long end = spawn_now_ms() + tr->o.timeout_ms;
+		struct tgt_result r;
+		struct pbuf b;
+		int rc;
 
-	if (!tr->o.fuse_ctl || node < 0 || node >= tr->nnodes)
-		return -EOPNOTSUPP;
-	snprintf(req, sizeof(req), "%s %d", what, tr->nodes[node].fuse_node + 1);
-	rc = fusectl_ask(tr->o.fuse_ctl, req, why, sizeof(why),
-			 tr->o.timeout_ms);
-	if (rc)
-		tr_note(tr, "dlmfs-fuse %s: %s", req, why);
-	return rc;
+		for (int n = 0; n < tr->nnodes; n++) {
+			int i = TR_CLEANER(n);
+
+			if (!dirs[n][k] || tr->a[i].gave_up)
+				continue;
+			pbuf_init(&b);
+			pbuf_printf(&b, "%s rmdir ", tr->a[i].name);
+			pbuf_path(&b, tr->names[k].real);
+			sent[n] = !tr_call_send(tr, i, b.s);
+			pbuf_free(&b);
+		}
+		for (int n = 0; n < tr->nnodes; n++) {
+			if (!sent[n])
+				continue;
+			tgt_result_init(&r);
+			rc = tr_call_recv(tr, TR_CLEANER(n), end, &r);
+			if (!rc)
+				rc = (int)r.status;
+			tgt_result_clear(&r);
+			if (rc && rc != -ENOENT)
+				fprintf(stderr, "dlmfs-conform: %s: cleanup: n%d "
+					"%s stays (%s)\n", tr->s->file, n + 1,
+					tr->names[k].real, strerror(-rc));
+		}
+	}
 }
 
-static int tr_crash(void *t, int node)
+static void cleanup(struct tr *tr)
 {
-	struct tr *tr = t;
-	int rc = fault(tr, node, "crash");
+	bool dirs[SCN_NODES_MAX][TR_NAMES_MAX];
 
-	if (rc)
-		return rc;
-	tr->nodes[node].crashed = true;
-	/* the node's processes die with it */
-	for (int i = 0; i < SCN_ACTORS_MAX; i++)
-		if (tr->a[i].started && tr->a[i].node == node)
-			tr_kill_actor(tr, i);
-	return 0;
-}
-
-static int tr_restart(void *t, int node)
-{
-	struct tr *tr = t;
-	int rc = fault(tr, node, "restart");
-
-	if (!rc)
-		tr->nodes[node].crashed = false;
-	return rc;
+	memset(dirs, 0, sizeof(dirs));
+	for (int n = 0; n < tr->nnodes; n++)
+		if (!tr->nodes[n].err[0])
+			cleanup_node(tr, n, dirs[n]);
+	cleanup_dirs(tr, dirs);
+	for (int n = 0; n < tr->nnodes; n++)
+		tr_kill_actor(tr, TR_CLEANER(n));
 }
 
 /* ---- target ops ---- */
@@ -324,9 +344,7 @@ static void tr_end(void *t)
 		if (tr->nodes[n].crashed && tr_restart(tr, n))
 			fprintf(stderr, "dlmfs-conform: %s: cannot restart n%d: "
 				"%s\n", tr->s->file, n + 1, tr->note);
-	for (int n = 0; n < tr->nnodes; n++)
-		if (!tr->nodes[n].err[0])
-			cleanup_node(tr, n);
+	cleanup(tr);
 	reap_abandoned(tr);
 	tr_names_free(tr);
 	tr->s = NULL;
@@ -394,7 +412,7 @@ static void tr_caps(void *t, struct tgt_caps *c)
 	for (int n = 0; n < tr->nnodes; n++)
 		c->nonroot &= tr->nodes[n].uid == 0 && tr->nodes[n].di.others;
 	c->hangs = tr->o.allow_hangs;
-	c->faults = tr->o.fuse_ctl != NULL;
+	c->faults = tr->o.fuse_ctl || tr->o.fault_cmd;
 }
 
 /* --fuse-ctl: its profile, and which daemon node each --node is */

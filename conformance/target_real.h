@@ -31,6 +31,7 @@ struct real_opts {
 	bool allow_hangs;
 	bool epoll;		/* `poll` statements use epoll_wait */
 	const char *fuse_ctl;	/* dlmfs-fuse control socket: offers faults */
+	const char *fault_cmd;	/* `CMD crash|restart K`: offers faults */
 	const char *compat;	/* LD_PRELOAD for actors on dlmfs-fuse nodes
 				 * (libdlmfs-compat.so), or NULL */
 	const char *compat_why;	/* NULL: why there is none, for the report */

@@ -142,19 +142,22 @@ static int reply(struct tr *tr, int i, char *line, struct tgt_result *r)
 	return rc;
 }
 
-int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
-		 struct tgt_result *r)
+int tr_call_send(struct tr *tr, int i, const char *line)
 {
 	struct chan *ch = tr_actor_chan(tr, i, true);
+
+	return ch ? chan_send(ch, line) : -EIO;
+}
+
+int tr_call_recv(struct tr *tr, int i, long long end, struct tgt_result *r)
+{
+	struct chan *ch = tr_actor_chan(tr, i, false);
 	char *resp;
 	int rc;
 
 	if (!ch)
 		return -EIO;
-	rc = chan_send(ch, line);
-	if (!rc)
-		rc = chan_recv(ch, tr->a[i].name, CHAN_CALL,
-			       spawn_now_ms() + ms, &resp);
+	rc = chan_recv(ch, tr->a[i].name, CHAN_CALL, end, &resp);
 	if (rc == -ETIMEDOUT) {
 		tr->a[i].pending = true;	/* its answer is still due */
 		tr->a[i].gave_up = true;
@@ -162,6 +165,14 @@ int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
 	if (rc)
 		return rc;
 	return reply(tr, i, resp, r);
+}
+
+int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
+		 struct tgt_result *r)
+{
+	int rc = tr_call_send(tr, i, line);
+
+	return rc ? rc : tr_call_recv(tr, i, spawn_now_ms() + ms, r);
 }
 
 static bool wants_zero_mask(const struct scn_stmt *st)

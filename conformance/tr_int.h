@@ -77,8 +77,17 @@ void tr_names_free(struct tr *tr);
 /* one request for actor i, answer within ms: 0 and r, -ETIMEDOUT, ... */
 int tr_call_sync(struct tr *tr, int i, const char *line, int ms,
 		 struct tgt_result *r);
+/* the same in two halves: send (starting the actor), then the answer by end */
+int tr_call_send(struct tr *tr, int i, const char *line);
+int tr_call_recv(struct tr *tr, int i, long long end, struct tgt_result *r);
 /* kill actor i's process (local) or agent actor (exec) */
 void tr_kill_actor(struct tr *tr, int i);
+/* (re)connect an exec: node's agent: 0, or -errno and n->err */
+int tr_connect_exec(struct tr *tr, struct tr_node *n);
+
+/* tr_faults.c: the target ops crash and restart */
+int tr_crash(void *t, int node);
+int tr_restart(void *t, int node);
 
 /* tr_compat.c: the LD_PRELOAD for actors on node n, or NULL */
 const char *tr_preload(const struct tr *tr, const struct tr_node *n);

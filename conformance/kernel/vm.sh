@@ -116,7 +116,7 @@ restart() {
 	alive "$k" && stop "$k"
 	live=$(live_nodes "$k")
 	for try in 1 2; do
-		start "$k" "$live" && ready "$k" && { say "node $k restarted"; return 0; }
+		start "$k" "$live" && ready "$k" 120 && { say "node $k restarted"; return 0; }
 		stop "$k"
 	done
 	return 1
