@@ -70,7 +70,7 @@ step conform-model "$C/dlmfs-conform" --target model conformance/scenarios
 
 # dlmfs-conform against a 2-node dlmfs-fuse of this build. dlmfs-fuse's
 # documented differences from the kernel (fs/README.md, conformance/README.md)
-# fail exactly these scenarios; any other failure fails the step.
+# may fail these scenarios; any other failure fails the step.
 FUSE_KNOWN="a3-statfs a5-no-mmap-no-fsync o5-append-is-dropped v2-write-limits"
 # want EXIT CMD...: the command exits with EXIT
 want() {
@@ -109,11 +109,14 @@ fuse_conform() {
 	timeout -k 10 600 "$C/dlmfs-conform" --node "$T/n1" --node "$T/n2" \
 		--fuse-ctl "$T/ctl" conformance/scenarios >"$T/out" 2>&1
 	cat "$T/out"
-	got=$(sed -n 's/^\[  FAILED  \] \([a-z0-9-]*\)$/\1/p' "$T/out" | sort -u | xargs)
-	if [ "$got" != "$FUSE_KNOWN" ]; then
-		echo "conform-fuse: failed: '$got', known differences: '$FUSE_KNOWN'"
-		rc=1
-	fi
+	got=$(sed -n 's/^\[  FAILED  \] \([a-z0-9-]*\)$/\1/p' "$T/out" | sort -u)
+	for i in $got; do
+		case " $FUSE_KNOWN " in *" $i "*) ;; *)
+			echo "conform-fuse: $i failed (known differences: $FUSE_KNOWN)"
+			rc=1 ;;
+		esac
+	done
+	grep -q '^scenarios: .* run' "$T/out" || { echo "conform-fuse: no summary"; rc=1; }
 	# the control client's answers (dlmfs-fuse --ctl PATH ...)
 	ctl_cli "$T/ctl" || rc=1
 	# SIGTERM: the daemon unmounts and exits 0, writing its gcov data
