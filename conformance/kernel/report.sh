@@ -33,7 +33,7 @@ fail=$(awk -F'\t' '$2=="FAIL"' "$LOG.rows" | wc -l)
 skip=$(awk -F'\t' '$2=="skip"' "$LOG.rows" | wc -l)
 div=$(awk -F'\t' '$3==1' "$LOG.rows" | wc -l)
 crashes=$(awk '$2=="crash"{c[$3]=$1} $2=="noticed"{printf "%s%.1f", s, $1-c[$3]; s=", "}' "$EVENTS" 2>/dev/null)
-restarts=$(awk '$2=="start" && $4>1 {t[$3]=$1} $2=="ready" && ($3 in t) {printf "%s%.1f", s, $1-t[$3]; s=", "; delete t[$3]}' "$EVENTS" 2>/dev/null)
+restarts=$(awk '$2=="start" && $5>1 {t[$3]=$1} $2=="ready" && ($3 in t) {printf "%s%.1f", s, $1-t[$3]; s=", "; delete t[$3]}' "$EVENTS" 2>/dev/null)
 
 cat <<EOM
 # The scenario corpus on the real kernel
