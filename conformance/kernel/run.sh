@@ -25,7 +25,7 @@ NODES=${NODES:-2}
 DEAD=${DEAD:-5}
 MEM=${MEM:-256}
 RESULTS=${KERNEL_RESULTS-docs/kernel-results.md}
-CONFORM_OPTS=${CONFORM_OPTS:---block-ms 300 --settle-ms 300 --timeout-ms 20000}
+CONFORM_OPTS=${CONFORM_OPTS:---block-ms 150 --settle-ms 150 --timeout-ms 15000}
 T0=$SECONDS
 BUDGET=${KERNEL_BUDGET:-1200}
 left() { echo $((BUDGET - (SECONDS - T0))); }
