@@ -207,7 +207,7 @@ asan: deps
 install:
 	@echo "make $@: not yet built (issue 7 fills this target)"; exit 2
 
-include fuzz/fuzz.mk coverage/coverage.mk
+include fuzz/fuzz.mk coverage/coverage.mk conformance/kernel/kernel.mk
 
 clean:
 	rm -rf $(BUILD)
