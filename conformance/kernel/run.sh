@@ -129,12 +129,13 @@ say "$NODES VM(s) ready in $BOOT_S s ($ACCEL, try $try)"
 
 # 5. the suite, once, every scenario in it
 args=(--oracle model --profile linux-6 --allow-hangs)
+shown="$CONFORM_OPTS ${args[*]}"
 if "$BUILD/dlmfs-conform" -h 2>&1 | grep -q -- '--fault-cmd'; then
 	args+=(--fault-cmd "$HERE/vm.sh $RUN")
+	shown="$shown --fault-cmd 'conformance/kernel/vm.sh RUN'"
 else
 	say "this dlmfs-conform has no --fault-cmd: node-death scenarios are skipped"
 fi
-shown="$CONFORM_OPTS ${args[*]}"
 for k in $(seq 1 "$NODES"); do args+=(--node "exec:socat - UNIX-CONNECT:$RUN/vm$k.sock"); done
 if [ -n "${KEEP_VMS:-}" ]; then
 	trap - EXIT
@@ -174,7 +175,7 @@ say "dlmfs-conform exit $rc after $SUITE_S s; consoles in $RUN/console*.log"
 if [ -n "$RESULTS" ]; then
 	KPKG=$KPKG KVER="$(cat "$KDIR/kver")" PKGVER="$(cat "$KDIR/pkgver")" NODES=$NODES \
 		ACCEL=$ACCEL BOOT_S=$BOOT_S SUITE_S=$SUITE_S TOTAL_S=$((SECONDS - T0)) RC=$rc \
-		OPTS="${shown//$ROOT\//} --node 'exec:socat - UNIX-CONNECT:RUN/vmK.sock' ..." DEAD=$DEAD \
+		OPTS="$shown --node 'exec:socat - UNIX-CONNECT:RUN/vmK.sock' (K = 1..$NODES)" DEAD=$DEAD \
 		"$HERE/report.sh" "$RUN/conform.raw" "$RUN/times" "$RUN/events" >"$RESULTS.tmp" &&
 		mv "$RESULTS.tmp" "$RESULTS" && say "wrote $RESULTS"
 	sed -n '/^## Agreement by rule/,/^## /p' "$RESULTS" | sed '$d'
