@@ -22,6 +22,8 @@ echo "== fuzz-replay api"
 echo "== fuzz-replay fsdiff"
 if [ ! -c /dev/fuse ]; then
 	echo "skip: /dev/fuse is missing"
+elif [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+	echo "skip: /dev/fuse is not readable and writable for $(id -un)"
 elif ! command -v fusermount3 >/dev/null; then
 	echo "skip: fusermount3 is missing"
 else
