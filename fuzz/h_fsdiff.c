@@ -76,7 +76,7 @@ static void on_alarm(int sig)
 	(void)sig;	/* only to interrupt the call */
 }
 
-/* repeating, so a tick that lands before the call enters the kernel is not lost */
+/* repeating: a tick that lands before the call enters the kernel is not lost */
 static void timer(int ms)
 {
 	struct itimerval it = { { ms / 1000, (ms % 1000) * 1000 },
