@@ -18,8 +18,8 @@ out=$FZ/out/$name
 topt=()
 
 case $name in
-ops) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops") ;;
-fsdiff) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops"); topt=(-t 10000)
+ops) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops"); topt=(-G 256) ;;
+fsdiff) dict=fuzz/ops.dict; seeds=("$FZ/seeds/ops"); topt=(-t 10000 -G 256)
 	if [ ! -c /dev/fuse ]; then echo "make fuzz: /dev/fuse is missing"; exit 2; fi
 	export DLMFS_FUSE=${DLMFS_FUSE:-$B/dlmfs-fuse}
 	export DLMFS_FSDIFF_DIR=$FZ/out/fsdiff.mnt
