@@ -6,9 +6,7 @@
 #                   fails below coverage/thresholds.
 
 COV_BUILD := build/cov
-# -O0 makes gcc's -Wformat-truncation see ranges -O2 proves away
-# (sim/explore_ops.c name_actor): a warning, not an error, in this tree
-COV_FLAGS := --coverage -Wno-error=format-truncation
+COV_FLAGS := --coverage
 
 coverage: deps
 	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) OPT='-O0 -g' \
