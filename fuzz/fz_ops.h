@@ -107,6 +107,9 @@ struct fz_ops {
 	struct x_state x[FZ_NPROFS][FZ_MAX_NODES];
 	bool ready[FZ_NPROFS][FZ_MAX_NODES];
 	unsigned bugs;
+	/* FZ_CHECK runs the explorer's own XR_CHECK on the undrained state
+	 * (DLMFS_FUZZ_RAW_XRCHECK=1): reproduces fuzz/findings/xr-check-* */
+	bool raw_check;
 	/* the last run: every step executed, in order (ref = index) */
 	struct fz_hdr hdr;
 	struct x_rec recs[FZ_MAX_RECS];

@@ -304,11 +304,12 @@ struct x_state *fz_ops_run(struct fz_ops *f, const uint8_t *buf, size_t len)
 			node_op(f, x, XR_RESTART, op.arg[0]);
 			break;
 		case FZ_CHECK:
-			for (i = 0; i < FZ_DRAIN_MAX && !x->viol; i++)
+			for (i = 0; i < FZ_DRAIN_MAX && !x->viol && !f->raw_check;
+			     i++)
 				if (!deliver(f, x, -1))
 					break;
 			memset(&r, 0, sizeof(r));
-			r.type = FZ_REC_CHECK;
+			r.type = f->raw_check ? XR_CHECK : FZ_REC_CHECK;
 			step(f, x, &r);
 			break;
 		default:
