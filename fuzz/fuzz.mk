@@ -14,7 +14,7 @@
 FZ        := $(BUILD)/fuzz
 FZ_AFL_CC ?= $(if $(shell command -v afl-clang-lto 2>/dev/null),afl-clang-lto,afl-clang-fast)
 FZ_AFL    := $(BUILD)/fuzz/$(notdir $(FZ_AFL_CC))
-FZ_AFL_AR := $(if $(filter afl-clang-lto,$(FZ_AFL_CC)),llvm-ar,$(AR))
+FZ_AFL_AR := $(if $(filter afl-clang-lto,$(FZ_AFL_CC)),$(firstword $(shell command -v llvm-ar llvm-ar-14 2>/dev/null) llvm-ar),$(AR))
 FUZZER    ?= ops
 SECONDS   ?= 60
 FZ_HARN   := ops scenario fsdiff api
