@@ -96,8 +96,10 @@ static void run_one(struct replay *r, const char *name, FILE *f)
 	} else if (rc > 0) {
 		fprintf(stderr, "%s: %s: %s\n", r->h->name, name, why);
 		r->findings++;
-		if (!r->keep_going)
+		if (!r->keep_going) {
+			r->h->fini(r->ctx);	/* fsdiff: unmount first */
 			abort();
+		}
 	}
 }
 
