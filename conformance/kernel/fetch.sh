@@ -39,9 +39,12 @@ deb=$(ls "$CACHE/deb/${PKG}"_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ]; then
 	say "apt-get download $PKG"
 	t0=$SECONDS
-	(cd "$CACHE/deb" && apt-get download -q "$PKG" >&2) || {
+	# as root, apt's _apt user could not write into the cache: no sandbox
+	opt=()
+	[ "$(id -u)" = 0 ] && opt=(-o APT::Sandbox::User=root)
+	(cd "$CACHE/deb" && apt-get download -q "${opt[@]}" "$PKG" >&2) || {
 		[ "$(id -u)" = 0 ] && apt-get update -qq >&2 &&
-			(cd "$CACHE/deb" && apt-get download -q "$PKG" >&2)
+			(cd "$CACHE/deb" && apt-get download -q "${opt[@]}" "$PKG" >&2)
 	} || { say "apt-get download $PKG failed"; exit 77; }
 	deb=$(ls "$CACHE/deb/${PKG}"_*.deb | head -1)
 	say "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MB) in $((SECONDS - t0)) s"

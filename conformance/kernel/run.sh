@@ -11,7 +11,9 @@
 # default: probed), KERNEL_RESULTS (docs/kernel-results.md, "" for none),
 # CONFORM_OPTS (timing options), KERNEL_BUDGET (seconds for the whole run,
 # default 1200: the suite is cut short so that the run ends in time), KEEP_VMS=1
-# (boot, print the --node options, leave the VMs running; no suite).
+# (boot, print the --node options, leave the VMs running; no suite),
+# KERNEL_XFAIL (scenario names, blank or comma separated: known and reported
+# disagreements that do not fail the run), QEMU (qemu-system-x86_64).
 # Arguments: extra dlmfs-conform options and scenarios (default: the corpus).
 # Exit: 0 passed, 1 a scenario failed or the cluster never came up, 77 skipped
 # (no qemu/packages/kernel: the reason is printed), 2 usage.
@@ -37,7 +39,7 @@ KC=$(cd "$KC" && pwd)
 
 # 1. host packages, the kernel, the initramfs
 "$HERE/deps.sh" || skip "host packages missing (see above)"
-for t in qemu-system-x86_64 socat busybox cpio depmod; do
+for t in "${QEMU:-qemu-system-x86_64}" socat busybox cpio depmod; do
 	command -v $t >/dev/null || skip "$t not found"
 done
 AGENT=$BUILD/kernel/dlmfs-agent-static
@@ -103,7 +105,11 @@ for try in 1 2 3; do
 	truncate -s 1M "$RUN/hb.img"
 	ok=1
 	for k in $(seq 1 "$NODES"); do
-		"$HERE/vm.sh" "$RUN" start "$k" "$live" || { ok=0; qemu_err=$(cat "$RUN/qemu$k.log"); break; }
+		"$HERE/vm.sh" "$RUN" start "$k" "$live" || {
+			ok=0
+			qemu_err="${QEMU:-qemu-system-x86_64} failed: $(head -c 300 "$RUN/qemu$k.log" | tr '\n' ' ')"
+			break
+		}
 	done
 	if [ $ok = 1 ]; then
 		qemu_err=""
@@ -120,7 +126,7 @@ for try in 1 2 3; do
 	"$HERE/vm.sh" "$RUN" stop
 done
 [ $booted = 1 ] || {
-	[ -n "$qemu_err" ] && skip "qemu cannot start: $(echo "$qemu_err" | head -3 | tr '\n' ' ')"
+	[ -n "$qemu_err" ] && skip "qemu cannot start a VM: $qemu_err"
 	say "the $NODES-node cluster never came up (consoles in $RUN/failed-boot-*)"
 	exit 1
 }
@@ -159,6 +165,7 @@ timeout "$limit" "$BUILD/dlmfs-conform" $CONFORM_OPTS "${args[@]}" "$@" 2>&1 |
 			if [ -n "${start:-}" ]; then
 				t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b - a}')
 				echo "${line#\[*\] } $t" >>"$RUN/times"
+				case $line in "[  FAILED  ] "*) echo "${line#\[*\] }" >>"$RUN/failed" ;; esac
 				line="$line ($t s)"
 				start=
 			fi ;;
@@ -168,6 +175,19 @@ timeout "$limit" "$BUILD/dlmfs-conform" $CONFORM_OPTS "${args[@]}" "$@" 2>&1 |
 rc=${PIPESTATUS[0]}
 SUITE_S=$((SECONDS - ts))
 [ $rc = 124 ] && say "the suite did not finish in $limit s (KERNEL_BUDGET=$BUDGET)"
+# known disagreements (reported, waiting for a model or scenario fix)
+xfail=$(echo "${KERNEL_XFAIL:-}" | tr ', ' '\n\n' | sed '/^$/d')
+verdict=$rc
+if [ $rc = 1 ] && [ -n "$xfail" ] && [ -s "$RUN/failed" ]; then
+	unexpected=$(grep -vxF "$xfail" "$RUN/failed")
+	if [ -z "$unexpected" ]; then
+		say "only known disagreements failed (KERNEL_XFAIL): $(tr '\n' ' ' <"$RUN/failed")"
+		verdict=0
+	fi
+fi
+for s in $xfail; do
+	grep -qxF "$s" "$RUN/failed" 2>/dev/null || say "KERNEL_XFAIL: $s did not fail (any more?)"
+done
 "$HERE/vm.sh" "$RUN" stop
 say "dlmfs-conform exit $rc after $SUITE_S s; consoles in $RUN/console*.log"
 
@@ -175,11 +195,12 @@ say "dlmfs-conform exit $rc after $SUITE_S s; consoles in $RUN/console*.log"
 if [ -n "$RESULTS" ]; then
 	KPKG=$KPKG KVER="$(cat "$KDIR/kver")" PKGVER="$(cat "$KDIR/pkgver")" NODES=$NODES \
 		ACCEL=$ACCEL BOOT_S=$BOOT_S SUITE_S=$SUITE_S TOTAL_S=$((SECONDS - T0)) RC=$rc \
+		XFAIL="$(echo $xfail)" \
 		OPTS="$shown --node 'exec:socat - UNIX-CONNECT:RUN/vmK.sock' (K = 1..$NODES)" DEAD=$DEAD \
 		"$HERE/report.sh" "$RUN/conform.raw" "$RUN/times" "$RUN/events" >"$RESULTS.tmp" &&
 		mv "$RESULTS.tmp" "$RESULTS" && say "wrote $RESULTS"
 	sed -n '/^## Agreement by rule/,/^## /p' "$RESULTS" | sed '$d'
 fi
 say "total $((SECONDS - T0)) s"
-[ $rc = 0 ] && exit 0
+[ $verdict = 0 ] && exit 0
 exit 1

@@ -35,7 +35,7 @@ start() { # start K LIVE [ACCEL] [ROLE]
 		done
 	fi
 	[ "$accel" = kvm ] && cpu=(-cpu host)
-	qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -m "$MEM" -smp 1 \
+	"${QEMU:-qemu-system-x86_64}" -accel "$accel" "${cpu[@]}" -m "$MEM" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-daemonize -pidfile "$RUN/vm$k.pid" \
 		-chardev "file,id=con,path=$RUN/console$k.log" -serial chardev:con \
