@@ -162,7 +162,8 @@ fuse-conform: $(FUSE_BIN) $(CONF_BIN) $(COMPAT_SO) $(COMPAT_TEST)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit scenarios explore-check conform-check \
-		conform-real-check fuse-check fuse-stress fuse-conform fuzz-replay
+		conform-real-check fuse-check fuse-stress fuse-conform fuzz-replay \
+		$(EXTRA_CHECKS)
 
 # build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report, unmount
 run: deps
@@ -204,10 +205,10 @@ asan: deps
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" unit scenarios explore-check fuse-check
 
-install:
-	@echo "make $@: not yet built (issue 7 fills this target)"; exit 2
-
 include fuzz/fuzz.mk coverage/coverage.mk conformance/kernel/kernel.mk
+# examples/ (libo2dlm programs) and man/ (man pages, make install) append
+# their make check targets to EXTRA_CHECKS
+-include examples/examples.mk man/man.mk
 
 clean:
 	rm -rf $(BUILD)
