@@ -5,13 +5,13 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "dlmfs_fuse.h"
 
-#define CAPS_XATTR "user.dlmfs.capabilities"
 #define NODE(req) ((struct dfs_node *)fuse_req_userdata(req))
 
 static void end(struct dfs *d)
@@ -184,10 +184,25 @@ void dfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	dfs_reply_status(req, r);
 }
 
-/* the one xattr: capabilities on the root (C1), no hidden file needed */
-static int xattr_node(fuse_req_t req, fuse_ino_t ino, char *caps, size_t len)
+/*
+ * The root's xattrs describe the node the way the kernel's sysfs does:
+ * capabilities (C1), and, as no sysfs file can be faked per mount, the
+ * profile (era x stack) and the stack, so a runner picks the right oracle.
+ * Everything else has none: dlmfs has no xattr handlers.
+ */
+static const char *const root_xattrs[] = {
+	"user.dlmfs.capabilities", "user.dlmfs.profile", "user.dlmfs.stack",
+};
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ROOT_XATTR_LIST "user.dlmfs.capabilities\0user.dlmfs.profile\0" \
+			"user.dlmfs.stack"
+
+/* value of root xattr @which into @val, its length, or a negative errno */
+static int xattr_node(fuse_req_t req, fuse_ino_t ino, int which, char *val,
+		      size_t len)
 {
 	struct dfs_node *nd = NODE(req);
+	const struct dm_profile *prof;
 	dm_ino i = 0;
 	int r;
 
@@ -195,11 +210,20 @@ static int xattr_node(fuse_req_t req, fuse_ino_t ino, char *caps, size_t len)
 	r = dfs_ino(nd, ino, &i);
 	if (!r && !dm_node_alive(nd->d->m, nd->idx))
 		r = -EIO;
-	if (!r)
-		r = dm_caps(nd->d->m, caps, len);
-	dfs_unlock(nd->d);
-	if (r >= 0 && i != DM_ROOT_INO)
+	if (r)
+		goto out;
+	if (i != DM_ROOT_INO) {
 		r = -ENODATA;	/* no attribute here */
+		goto out;
+	}
+	prof = dm_get_profile(nd->d->m);
+	if (which == 0)
+		r = dm_caps(nd->d->m, val, len);
+	else
+		r = snprintf(val, len, "%s", which == 1 ? prof->name :
+			     prof->stack == DM_STACK_USER ? "user" : "o2cb");
+out:
+	dfs_unlock(nd->d);
 	return r;
 }
 
@@ -217,11 +241,16 @@ static void reply_xattr(fuse_req_t req, const char *val, size_t n,
 void dfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
-	char caps[128];
-	int r = xattr_node(req, ino, caps, sizeof(caps));
+	char val[128];
+	int which, r = -ENODATA;
 
-	if (r >= 0 && !strcmp(name, CAPS_XATTR))
-		reply_xattr(req, caps, (size_t)r, size);
+	for (which = 0; which < (int)ARRAY_SIZE(root_xattrs); which++)
+		if (!strcmp(name, root_xattrs[which]))
+			break;
+	if (which < (int)ARRAY_SIZE(root_xattrs))
+		r = xattr_node(req, ino, which, val, sizeof(val));
+	if (r >= 0)
+		reply_xattr(req, val, (size_t)r, size);
 	else if (r == -EIO)
 		fuse_reply_err(req, EIO);
 	else
@@ -230,11 +259,11 @@ void dfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 
 void dfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char caps[128];
-	int r = xattr_node(req, ino, caps, sizeof(caps));
+	char val[128];
+	int r = xattr_node(req, ino, 0, val, sizeof(val));
 
 	if (r >= 0)
-		reply_xattr(req, CAPS_XATTR, sizeof(CAPS_XATTR), size);
+		reply_xattr(req, ROOT_XATTR_LIST, sizeof(ROOT_XATTR_LIST), size);
 	else if (r == -ENODATA)
 		reply_xattr(req, "", 0, size);
 	else

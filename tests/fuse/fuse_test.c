@@ -30,6 +30,9 @@
 
 static struct th t;
 
+/* the daemon's -o profile=, as its root xattr must name it */
+static const char *want_profile = "linux-6";
+
 /* ---- namespace (N1-N6), attributes (A1-A3), xattrs ---- */
 static void t_namespace(void)
 {
@@ -102,20 +105,42 @@ static void t_namespace(void)
 
 static void t_xattr(void)
 {
-	char v[64] = "", p[512];
+	const char *names = "user.dlmfs.capabilities\0user.dlmfs.profile\0"
+			    "user.dlmfs.stack";
+	const size_t names_len = 24 + 19 + 17;
+	char v[128] = "", p[512];
 	ssize_t n;
 
 	n = getxattr(t.mp[0], "user.dlmfs.capabilities", v, sizeof(v) - 1);
 	TH_EQ(&t, (long)n, 14, "capabilities xattr length");
 	TH_STR(&t, v, "bast stackglue", "capabilities xattr value");
+	/* the era and stack, so a runner can pick its oracle (C1 is caps) */
+	memset(v, 0, sizeof(v));
+	n = getxattr(t.mp[0], "user.dlmfs.profile", v, sizeof(v) - 1);
+	TH_EQ(&t, (long)n, (long)strlen(want_profile), "profile xattr length");
+	TH_STR(&t, v, want_profile, "profile xattr value");
+	memset(v, 0, sizeof(v));
+	n = getxattr(t.mp[1], "user.dlmfs.stack", v, sizeof(v) - 1);
+	TH_STR(&t, v, strstr(want_profile, "-user") ? "user" : "o2cb",
+	       "stack xattr value (node 2)");
+	TH_EQ(&t, th_sys((int)getxattr(t.mp[0], "user.dlmfs.stack", v, 2)),
+	      -ERANGE, "xattr into a short buffer -> ERANGE");
+	memset(v, 0, sizeof(v));
 	n = listxattr(t.mp[0], v, sizeof(v));
-	TH_OK(&t, n > 0 && !strcmp(v, "user.dlmfs.capabilities"),
-	      "listxattr root names it");
-	th_path(&t, p, 0, "ns/lk");
+	TH_OK(&t, n == (ssize_t)names_len && !memcmp(v, names, names_len),
+	      "listxattr root names all three");
+	TH_EQ(&t, (long)listxattr(t.mp[0], NULL, 0), (long)names_len,
+	      "listxattr size query");
+	th_mkdom(&t, 0, "xa");
+	th_close(open(th_path(&t, p, 0, "xa/lk"), O_RDONLY | O_CREAT, 0600));
 	TH_EQ(&t, th_sys((int)getxattr(p, "user.x", v, sizeof(v))),
 	      -EOPNOTSUPP, "getxattr elsewhere -> EOPNOTSUPP");
+	TH_EQ(&t, th_sys((int)getxattr(p, "user.dlmfs.profile", v, sizeof(v))),
+	      -EOPNOTSUPP, "profile xattr only on the root");
 	TH_EQ(&t, th_sys(setxattr(p, "user.x", "1", 1, 0)), -EOPNOTSUPP,
 	      "setxattr -> EOPNOTSUPP");
+	TH_EQ(&t, th_sys(setxattr(t.mp[0], "user.dlmfs.profile", "x", 1, 0)),
+	      -EOPNOTSUPP, "setxattr of the profile -> EOPNOTSUPP");
 	TH_EQ(&t, th_sys((int)getxattr(t.mp[0], "user.other", v, sizeof(v))),
 	      -EOPNOTSUPP, "other root xattr -> EOPNOTSUPP");
 }
@@ -431,8 +456,10 @@ int main(int argc, char **argv)
 	int c;
 
 	th_init(&t);
-	while ((c = getopt(argc, argv, "c:so:")) != -1) {
-		if (c == 'c')
+	while ((c = getopt(argc, argv, "c:so:p:")) != -1) {
+		if (c == 'p')
+			want_profile = optarg;
+		else if (c == 'c')
 			t.ctl = optarg;
 		else if (c == 's')
 			t.strict = true;
@@ -444,7 +471,7 @@ int main(int argc, char **argv)
 	for (; optind < argc && t.nmp < 8; optind++)
 		t.mp[t.nmp++] = argv[optind];
 	if (t.nmp < 1) {
-		fprintf(stderr, "usage: fuse_test [-c CTL] [-s] [-o TEST] MP...\n");
+		fprintf(stderr, "usage: fuse_test [-c CTL] [-s] [-o TEST] [-p PROFILE] MP...\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {

@@ -44,6 +44,12 @@ if start three 3 -o check_invariants; then
 	stop three
 fi
 
+echo "# the root xattrs name another profile and stack"
+if start prof 2 -o profile=linux-6-user; then
+	suite -o xattr -p linux-6-user "${MPS[@]}"
+	stop prof
+fi
+
 echo "# strict_signals"
 if start strict 2 -o strict_signals; then
 	suite -s -o interrupt "${MPS[@]}"
