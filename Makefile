@@ -159,11 +159,17 @@ fuse-conform: $(FUSE_BIN) $(CONF_BIN) $(COMPAT_SO) $(COMPAT_TEST)
 	@tests/conformance/fuse-conform.sh $(BUILD); rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
 .PHONY: fuse-conform
 
+# the README's 2-node console session, replayed and compared line by line
+readme-check: $(FUSE_BIN)
+	@echo "== README.md's 2-node walkthrough"
+	@tests/readme/walkthrough.sh $(BUILD); rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+.PHONY: readme-check
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit scenarios explore-check conform-check \
 		conform-real-check fuse-check fuse-stress fuse-conform fuzz-replay \
-		$(EXTRA_CHECKS)
+		readme-check $(EXTRA_CHECKS)
 
 # build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report, unmount
 run: deps
