@@ -77,6 +77,18 @@ static bool cancel_lost(const struct dm_lock_view *v)
 	return !(v->flags & DM_LF_QUEUED) && !v->ro_holders && !v->ex_holders;
 }
 
+/*
+ * BLOCKED with no worker queued or running (e.g. after a failing unlink
+ * cleared IN_TEARDOWN): only a local close re-queues the worker
+ * (__user_dlm_cond_queue_lockres), so every holder counts, compatible with
+ * the blocking level or not.
+ */
+static bool no_worker(const struct dm_lock_view *v)
+{
+	return (v->flags & DM_LF_BLOCKED) &&
+	       !(v->flags & (DM_LF_BUSY | DM_LF_QUEUED));
+}
+
 static bool any_deliverable(const struct dm_model *m)
 {
 	size_t n = dm_event_count(m), i;
@@ -239,15 +251,7 @@ static void expand_request(const struct dm_model *m, const struct inv_actor *a,
 		 * stale EX blocker (its requester crashed or cancelled) makes
 		 * even PR holders keep b up for a PR waiter.
 		 */
-		/*
-		 * BLOCKED with no worker queued or running (e.g. after a
-		 * failing unlink cleared IN_TEARDOWN): only a local close
-		 * re-queues it (__user_dlm_cond_queue_lockres), so every
-		 * holder counts, compatible or not.
-		 */
-		if (add_holders(m, a, n, b, bv.ino,
-				(bv.flags & DM_LF_BLOCKED) &&
-				!(bv.flags & (DM_LF_BUSY | DM_LF_QUEUED)) ? DM_EX :
+		if (add_holders(m, a, n, b, bv.ino, no_worker(&bv) ? DM_EX :
 				(bv.flags & DM_LF_BLOCKED) && bv.blocking > want ?
 				bv.blocking : want, h))
 			continue;
@@ -331,9 +335,14 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 			h->term = INV_HANG_TEARDOWN;
 			return;
 		}
-		/* the downconvert waits for incompatible local holders (L5) */
+		/*
+		 * The downconvert waits for incompatible local holders (L5);
+		 * with no worker queued, for any local close - the waiter's
+		 * own fds included (an up-convert by the only holder: L8).
+		 */
 		if (add_holders(m, a, n, v.node, v.ino,
-				v.blocking == DM_EX ? DM_EX : DM_PR, h))
+				no_worker(&v) || v.blocking == DM_EX ?
+				DM_EX : DM_PR, h))
 			return;
 		if (v.flags & DM_LF_BUSY) {
 			uint32_t mask = 0;
