@@ -39,6 +39,7 @@ struct sh_res {
 	unsigned char pub[DM_LVB_LEN];
 	uint32_t vanish_total;
 	uint32_t zombies;	/* nodes holding a poisoned lock (T2) */
+	uint32_t raw;		/* nodes with a raw DLM user's lock (M3) */
 	struct sh_loc loc[DM_MAX_NODES];
 };
 
@@ -229,7 +230,7 @@ static bool sh_any_present(const struct sh_res *r)
 {
 	int i;
 
-	if (r->zombies)
+	if (r->zombies || r->raw)
 		return true;
 	for (i = 0; i < DM_MAX_NODES; i++)
 		if (r->loc[i].present)
@@ -266,6 +267,46 @@ static void sh_crash(struct inv_shadow *s, int node)
 			continue;
 		sh_loc_clear(&s->tab[i].loc[node]);
 		s->tab[i].zombies &= ~(1u << node);
+		s->tab[i].raw &= ~(1u << node);
+	}
+}
+
+/*
+ * A raw DLM user's lock (M3: ocfs2 itself, stack_user's version_lock) has
+ * no lock file, so its records carry ino 0; poisoned dlmfs locks (T2) do
+ * too, but they never request or unlock again. The real DLM keeps the
+ * resource and its LVB while any lock is on it, so a raw lock counts like a
+ * dlmfs one for V5. It takes the LVB with VALBLK and never writes it, so an
+ * unlock from EX republishes the value it fetched - the current one - and
+ * makes it valid (fs/dlm set_lvb_unlock clears VALNOTVALID).
+ */
+static void sh_raw(struct inv_shadow *s, struct sh_res *r, int node,
+		   const struct dm_trace *t)
+{
+	switch (t->kind) {
+	case DM_T_FETCH:
+		if (t->lvb && (t->lvb_valid != r->pub_valid ||
+			       (r->pub_valid && memcmp(t->lvb, r->pub, DM_LVB_LEN))))
+			sh_fail(s, "raw fetch", r->key, node, t->lvb,
+				t->lvb_valid, r->pub, r->pub_valid);
+		break;
+	case DM_T_REQUEST:
+		if (!sh_any_present(r)) {
+			memset(r->pub, 0, DM_LVB_LEN);	/* V5 */
+			r->pub_valid = true;
+		}
+		r->raw |= 1u << node;
+		break;
+	case DM_T_REFUSED:
+		r->raw &= ~(1u << node);	/* a raw lock is always new */
+		break;
+	case DM_T_UNLOCK:
+		if (t->mode == DM_EX)
+			r->pub_valid = true;
+		r->raw &= ~(1u << node);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -300,10 +341,15 @@ void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 	/*
 	 * Inode numbers only grow on a node until it restarts: a record of a
 	 * newer inode means the old lock was unlinked (and, if the DLM still
-	 * holds it, poisoned: T2); records of older inodes and of zombies
-	 * (ino 0) never change what the live lock file sees.
+	 * holds it, poisoned: T2); records of older inodes never change what
+	 * the live lock file sees, nor do those of raw locks and zombies
+	 * (ino 0, sh_raw).
 	 */
-	if (!t->ino || t->ino < l->ino)
+	if (!t->ino) {
+		sh_raw(s, r, t->node, t);
+		return;
+	}
+	if (t->ino < l->ino)
 		return;
 	if (t->ino > l->ino) {
 		if (l->ino && l->present)
