@@ -154,39 +154,6 @@ static void probe(struct x_state *x)
 }
 
 /* `hangs` lines for calls still blocked at the end */
-static void add_hangs(struct x_state *x)
-{
-	struct inv_actor ia[X_MAX_ACTORS];
-	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
-	enum inv_hang cls[X_MAX_ACTORS];
-	int i;
-
-	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
-	inv_classify_hangs(x->m, ia, (size_t)x->nact, cls);
-	for (i = 0; i < x->nact; i++) {
-		struct scn_stmt *st;
-
-		if (!x->act[i].pending)
-			continue;
-		st = scn_add(x->scn);
-		if (!st)
-			return;
-		st->verb = SCN_V_HANGS;
-		st->node = x->act[i].node;
-		st->actor = scn_actor(x->scn, x->act[i].name, x->act[i].node);
-		st->bg_verb = x->act[i].op_verb == XV_OPEN ? SCN_V_OPEN :
-			      SCN_V_UNLINK;
-		/* only spec rules name a hang in the language (what
-		 * target_model reports): O3, L8, T2 */
-		if (cls[i] == INV_HANG_O3 || cls[i] == INV_HANG_L8 ||
-		    cls[i] == INV_HANG_T2)
-			snprintf(st->rule, sizeof(st->rule), "%s",
-				 cls[i] == INV_HANG_O3 ? "O3" :
-				 inv_hang_name(cls[i]));
-		x->scn->req.hangs = true;
-	}
-}
-
 static void header(struct conv *c, struct scn *s, size_t from, size_t n,
 		   const char *input)
 {
@@ -234,7 +201,7 @@ static int emit(struct conv *c, const uint32_t *idx, size_t n, size_t from,
 	got = x->viol;
 	if (c->want)
 		probe(x);
-	add_hangs(x);
+	x_add_hangs(x);
 	header(c, s, from, n, input);
 	for (i = 0; i < s->nstmts; i++)
 		if (s->stmts[i].verb == SCN_V_CRASH)

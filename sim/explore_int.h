@@ -114,5 +114,7 @@ const char *explore_bug_names(unsigned bugs, char *buf, size_t len);
 /* explore_min.c */
 int x_minimize_and_write(struct x_state *x, size_t fail_idx,
 			 struct explore_result *res);
+/* `hangs` lines for the calls still pending at the end (ops2scn too) */
+void x_add_hangs(struct x_state *x);
 
 #endif

@@ -168,8 +168,12 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
-/* `hangs` lines for calls still pending at the end (every `&` collected) */
-static void add_hangs(struct x_state *x)
+/*
+ * A `hangs` line for every call still pending at the end (every `&`
+ * collected), naming what the hang detector calls it: a rule (O3, L8, T2)
+ * or a derived class (teardown, lock-order, cancel-lost).
+ */
+void x_add_hangs(struct x_state *x)
 {
 	struct inv_actor ia[X_MAX_ACTORS];
 	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
@@ -221,7 +225,7 @@ static int write_scn(struct min *mn, struct x_state *orig, const uint32_t *idx,
 		return -ENOMEM;
 	x->emit_ok = 0;
 	replay(mn, idx, n, &at);
-	add_hangs(x);
+	x_add_hangs(x);
 	snprintf(title, sizeof(title), "explore seed %" PRIu64 " on %s violates "
 		 "%s (minimized from %zu to %zu steps)", o->seed, o->prof->name,
 		 inv_name(mn->want), from, n);

@@ -30,9 +30,20 @@ static const char *arg_name(char a)
 	case 'N': return "NODE (n1..n8)";
 	case 'a': return "ACTOR";
 	case 'e': return "ast|unlock-ast|bast|work|wake";
-	case 'r': return "RULE";
+	case 'r': return "RULE|teardown|lock-order|cancel-lost";
 	}
 	return "argument";
+}
+
+/*
+ * What `hangs` may name: a spec rule (O3, L8, T2 on the model), or a hang
+ * class the detector derives without a rule of its own (inv_hang_name):
+ * what the explorer's and ops2scn's reproducers write.
+ */
+static bool valid_hang(const char *w)
+{
+	return scnp_valid_rule(w) || !strcmp(w, "teardown") ||
+	       !strcmp(w, "lock-order") || !strcmp(w, "cancel-lost");
 }
 
 static int lookup(struct pstate *p, const struct scn_name *tab, char a,
@@ -134,8 +145,10 @@ static int parse_arg(struct pstate *p, struct scn_stmt *st, char a,
 		rc = scnp_actor(p, t->text, false, &st->peer);
 		return rc;
 	case 'r':
-		if (!scnp_valid_rule(w))
-			return scnp_perr(p, "bad rule id '%s' (e.g. L8)", w);
+		if (!valid_hang(w))
+			return scnp_perr(p, "bad hang '%s' (a rule id like L8, "
+					 "or teardown, lock-order, cancel-lost)",
+					 w);
 		strcpy(st->rule, w);
 		return 0;
 	}

@@ -248,6 +248,9 @@ static void classify(struct tm *tm, int actor, char *buf, size_t len)
 		break;
 	case INV_HANG_L8:
 	case INV_HANG_T2:
+	case INV_HANG_TEARDOWN:	/* derived classes: no rule, a name */
+	case INV_HANG_ORDER:
+	case INV_HANG_CANCEL:
 		snprintf(buf, len, "%s", inv_hang_name(cls[actor]));
 		break;
 	default:

@@ -298,7 +298,11 @@ static void test_errors(void **state)
 		{ HDR "deliver n1 ast -> 0\n",
 		  "t.scn:2: 'deliver' needs '# schedule: manual' in the header" },
 		{ HDR "# requires: hangs\nn1 open d rdwr &\nn1 hangs L0 \n",
-		  "t.scn:4: bad rule id 'L0' (e.g. L8)" },
+		  "t.scn:4: bad hang 'L0' (a rule id like L8, or teardown, "
+		  "lock-order, cancel-lost)" },
+		{ HDR "# requires: hangs\nn1 open d rdwr &\nn1 hangs order\n",
+		  "t.scn:4: bad hang 'order' (a rule id like L8, or teardown, "
+		  "lock-order, cancel-lost)" },
 		{ HDR "n1 open d rdwr &\nn1 hangs\n",
 		  "t.scn:3: 'hangs' needs '# requires: hangs' in the header" },
 		{ HDR "# requires: faults\nA@n2 open d rdwr &\ncrash n2 -> 0\n"
@@ -380,6 +384,56 @@ static void test_roundtrip(void **state)
 			    "nlink=1");
 	scn_free(s2);
 	free(buf);
+	scn_free(s);
+}
+
+/*
+ * `hangs` names a spec rule or one of the hang detector's derived classes
+ * (inv_hang_name: what the explorer's reproducers write), and prints back.
+ */
+static void test_hang_names(void **state)
+{
+	static const char *const names[] = { "L8", "O3", "T2", "teardown",
+					     "lock-order", "cancel-lost" };
+	char text[512], line[128];
+	size_t o = 0, i;
+	struct scn *s;
+
+	(void)state;
+	o += (size_t)snprintf(text, sizeof(text),
+			      HDR "# requires: hangs\n");
+	for (i = 0; i < 6; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "A%zu@n1 open d/l rdwr &\nA%zu hangs %s\n",
+				      i, i, names[i]);
+	s = parse_ok(text);
+	assert_int_equal(s->nstmts, 12);
+	for (i = 0; i < 6; i++) {
+		char want[64];
+
+		assert_int_equal(s->stmts[2 * i + 1].verb, SCN_V_HANGS);
+		assert_string_equal(s->stmts[2 * i + 1].rule, names[i]);
+		scn_print_stmt(s, &s->stmts[2 * i + 1], line, sizeof(line), true);
+		snprintf(want, sizeof(want), "A%zu@n1 hangs %s", i, names[i]);
+		assert_string_equal(line, want);
+	}
+	/* the canonical print parses back to the same names */
+	{
+		char *buf = NULL, err[512];
+		size_t len = 0;
+		struct scn *s2 = NULL;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		scn_fprint(f, s);
+		fclose(f);
+		if (scn_parse_buf(buf, len, "printed", &s2, err, sizeof(err)))
+			fail_msg("reparse failed: %s\n%s", err, buf);
+		for (i = 0; i < 6; i++)
+			assert_string_equal(s2->stmts[2 * i + 1].rule, names[i]);
+		scn_free(s2);
+		free(buf);
+	}
 	scn_free(s);
 }
 
@@ -507,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_hang_names),
 		cmocka_unit_test(test_construct),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_parse_file),
