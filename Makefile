@@ -52,12 +52,16 @@ SIMBIN := $(BUILD)/dlmfs-sim
 all: $(SIMBIN) $(UNIT_BIN) $(FUSE_BIN) $(CONF_BIN) $(CONF_TEST_BIN) $(COMPAT_SO) $(COMPAT_TEST)
 
 help:
-	@echo "make run        build, run the scenario corpus, print the rule table"
-	@echo "make check      all tests (unit, scenarios, explore)"
-	@echo "make sim        build dlmfs-sim"
-	@echo "make bench      model and explore throughput"
-	@echo "make valgrind   unit tests and a 100k-step explore under valgrind"
-	@echo "make asan       ASan/UBSan build + check"
+	@echo "make run           build, mount a 2-node dlmfs-fuse cluster, run dlmfs-conform on it, report"
+	@echo "make check         every test: unit, corpus, explore, conformance, dlmfs-fuse, examples, install"
+	@echo "make sim           build dlmfs-sim only"
+	@echo "make bench         model, explore and dlmfs-fuse throughput (ratios to a baseline)"
+	@echo "make valgrind      unit tests, corpus, explore and a dlmfs-fuse conformance run under valgrind"
+	@echo "make asan          ASan/UBSan build + unit, corpus, explore, dlmfs-fuse checks"
+	@echo "make fuzz          FUZZER=ops|scenario|api|fsdiff SECONDS=N: afl-fuzz one harness"
+	@echo "make coverage      lcov report under coverage/html, thresholds enforced"
+	@echo "make kernel-check  NODES=1|2|3: the corpus on Debian's kernel in qemu"
+	@echo "make install       PREFIX, DESTDIR, bindir, sbindir, libdir, mandir"
 	@echo "make clean"
 
 deps:
