@@ -45,7 +45,7 @@ enum fz_opcode {
 	FZ_SETTLE,	/* deliver up to FZ_SETTLE_MAX events, wake-ups first */
 	FZ_CRASH,	/* K: node K % nodes */
 	FZ_RESTART,
-	FZ_CHECK,	/* deliver what is queued, then the hang check */
+	FZ_CHECK,	/* deliver what is queued, then XR_CHECK (hang check) */
 	FZ_NOPS
 };
 
@@ -107,9 +107,6 @@ struct fz_ops {
 	struct x_state x[FZ_NPROFS][FZ_MAX_NODES];
 	bool ready[FZ_NPROFS][FZ_MAX_NODES];
 	unsigned bugs;
-	/* FZ_CHECK runs the explorer's own XR_CHECK on the undrained state
-	 * (DLMFS_FUZZ_RAW_XRCHECK=1): reproduces fuzz/findings/xr-check-* */
-	bool raw_check;
 	/* the last run: every step executed, in order (ref = index) */
 	struct fz_hdr hdr;
 	struct x_rec recs[FZ_MAX_RECS];
@@ -117,15 +114,6 @@ struct fz_ops {
 	bool truncated;		/* hit FZ_MAX_RECS: the drain was not judged */
 	size_t fail;		/* index of the step that violated */
 };
-
-/*
- * A recorded step is an explorer record, or FZ_REC_CHECK: deliver what is
- * queued (wake-ups first, bounded: the explorer's own XR_CHECK delivers in
- * queue order without a bound, and two EX contenders ping-pong for ever
- * that way) and then judge hangs with inv_check_stuck.
- */
-#define FZ_REC_CHECK 0x80
-bool fz_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
 
 int fz_ops_init(struct fz_ops *f, unsigned bugs);
 void fz_ops_fini(struct fz_ops *f);

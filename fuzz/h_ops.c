@@ -6,8 +6,6 @@
  *
  * DLMFS_FUZZ_BUGS=NAME[,NAME]|MASK plants model bugs (dm_set_bugs) to
  * prove the harness finds them; only this harness reads it.
- * DLMFS_FUZZ_RAW_XRCHECK=1 makes the `check` op the explorer's own XR_CHECK
- * (unbounded queue-order delivery), to reproduce the livelock finding.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +29,6 @@ static void *ops_init(void)
 		free(f);
 		return NULL;
 	}
-	if (f)
-		f->raw_check = getenv("DLMFS_FUZZ_RAW_XRCHECK") != NULL;
 	return f;
 }
 

@@ -51,7 +51,7 @@ static enum inv_id replay(struct conv *c, unsigned bugs, const uint32_t *idx,
 	if (!x)
 		return INV_OK;
 	for (i = 0; i < n; i++) {
-		fz_exec(x, &c->recs[idx[i]], idx[i]);
+		x_exec(x, &c->recs[idx[i]], idx[i]);
 		if (x->viol && at) {
 			*at = i;
 			return x->viol;
@@ -197,7 +197,7 @@ static int emit(struct conv *c, const uint32_t *idx, size_t n, size_t from,
 	x->scn = s;
 	x->emit_ok = 0;
 	for (i = 0; i < n; i++)
-		fz_exec(x, &c->recs[idx[i]], idx[i]);
+		x_exec(x, &c->recs[idx[i]], idx[i]);
 	got = x->viol;
 	if (c->want)
 		probe(x);

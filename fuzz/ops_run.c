@@ -92,49 +92,6 @@ static bool pick_event(struct x_state *x, int k, size_t *which)
 	return true;
 }
 
-/* FZ_REC_CHECK: drain the queue (bounded), then the hang check */
-static bool check(struct x_state *x)
-{
-	struct inv_actor ia[X_MAX_ACTORS];
-	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
-	struct x_rec d;
-	enum inv_id id;
-	size_t i;
-	int k;
-
-	for (k = 0; k < FZ_DRAIN_MAX && !x->viol; k++) {
-		if (!pick_event(x, -1, &i))
-			break;
-		x_gen_deliver(x, i, &d);
-		if (!x_exec(x, &d, 0))
-			break;
-	}
-	if (x->viol)
-		return true;
-	if (k == FZ_DRAIN_MAX) {
-		x->viol = INV_STUCK;
-		snprintf(x->why, sizeof(x->why), "events still queued after %d "
-			 "deliveries, wake-ups first (livelock)", FZ_DRAIN_MAX);
-		return true;
-	}
-	/* drained and nobody waits: nothing inv_check_stuck could flag */
-	for (k = 0; k < x->nact && !x->act[k].pending; k++)
-		;
-	if (k == x->nact && !dm_event_count(x->m))
-		return true;
-	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
-	id = inv_check_stuck(x->m, ia, (size_t)x->nact, x->why,
-			     sizeof(x->why));
-	if (id)
-		x->viol = id;
-	return true;
-}
-
-bool fz_exec(struct x_state *x, const struct x_rec *r, uint32_t ref)
-{
-	return r->type == FZ_REC_CHECK ? check(x) : x_exec(x, r, ref);
-}
-
 /* run one record as step nrec; false if the state did not allow it */
 static bool step(struct fz_ops *f, struct x_state *x, const struct x_rec *r)
 {
@@ -143,7 +100,7 @@ static bool step(struct fz_ops *f, struct x_state *x, const struct x_rec *r)
 		return false;
 	}
 	f->recs[f->nrec] = *r;
-	if (!fz_exec(x, r, (uint32_t)f->nrec))
+	if (!x_exec(x, r, (uint32_t)f->nrec))
 		return false;
 	if (x->viol && f->fail == (size_t)-1)
 		f->fail = f->nrec;
@@ -267,7 +224,7 @@ static void drain(struct fz_ops *f, struct x_state *x)
 	if (x->viol || f->truncated)
 		return;
 	memset(&r, 0, sizeof(r));
-	r.type = FZ_REC_CHECK;
+	r.type = XR_CHECK;
 	step(f, x, &r);
 }
 
@@ -304,12 +261,13 @@ struct x_state *fz_ops_run(struct fz_ops *f, const uint8_t *buf, size_t len)
 			node_op(f, x, XR_RESTART, op.arg[0]);
 			break;
 		case FZ_CHECK:
-			for (i = 0; i < FZ_DRAIN_MAX && !x->viol && !f->raw_check;
-			     i++)
+			/* deliveries as steps of their own (ddmin drops
+			 * them one by one), then the explorer's check */
+			for (i = 0; i < FZ_DRAIN_MAX && !x->viol; i++)
 				if (!deliver(f, x, -1))
 					break;
 			memset(&r, 0, sizeof(r));
-			r.type = f->raw_check ? XR_CHECK : FZ_REC_CHECK;
+			r.type = XR_CHECK;
 			step(f, x, &r);
 			break;
 		default:

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "explore.h"
+#include "explore_int.h"
 #include "scn.h"
 
 static uint64_t run_hash(uint64_t seed, const char *prof)
@@ -104,12 +105,92 @@ static void bad_flags(void **state)
 	assert_int_equal(run_main(2, "explore", "--seed"), 2);
 }
 
+/*
+ * XR_CHECK on a state that has not drained (what explore_min's ddmin
+ * replays) delivers what is queued wake-ups first and bounded, like
+ * dm_settle. The records below (fuzz/regress/ops/xr-check-livelock.ops,
+ * its `check` ops as XR_CHECK) leave EX contenders on two nodes that
+ * ping-pong the lock for ever in plain queue order; the check must return
+ * with the queue drained and no violation. SIGALRM ends a livelock.
+ */
+static const struct x_rec livelock[] = {
+	/* type verb actor node ev dom lk oflags whence len off fdref dseed */
+	{ 1, 10, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 10, 1, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 10, 5, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0 },
+	{ 1, 9, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 10, 5, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0 },
+	{ 1, 9, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 2, 0, 0, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 10, 3, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0 },
+	{ 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0 },
+	{ 1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ 1, 1, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0 },
+};
+
+static void check_drains_wake_first(void **state)
+{
+	struct explore_opts o;
+	struct x_state x;
+	struct x_rec r;
+	size_t i;
+
+	(void)state;
+	explore_opts_default(&o);
+	o.prof = dm_profile_find("linux-6-user");
+	o.nodes = 3;
+	o.actors = 6;
+	o.quiet = true;
+	assert_int_equal(x_init(&x, &o), 0);
+	for (i = 0; i < sizeof(livelock) / sizeof(livelock[0]); i++)
+		x_exec(&x, &livelock[i], (uint32_t)i);
+	assert_int_equal(x.viol, INV_OK);
+	assert_true(dm_event_count(x.m) > 0);
+	memset(&r, 0, sizeof(r));
+	r.type = XR_CHECK;
+	alarm(20);
+	assert_true(x_exec(&x, &r, (uint32_t)i));
+	alarm(0);
+	assert_int_equal(x.viol, INV_OK);
+	for (i = 0; i < dm_event_count(x.m); i++)
+		assert_false(dm_event_deliverable(x.m, i));
+	x_fini(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(planted_bug_fails_with_reproducer),
 		cmocka_unit_test(bad_flags),
+		cmocka_unit_test(check_drains_wake_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
