@@ -108,6 +108,7 @@ struct dm_op {
 	int result;
 	int fh;
 	int next_free;
+	uint64_t seq;		/* issue order: sleepers are woken oldest first */
 };
 
 struct dm_ev {
@@ -140,6 +141,7 @@ struct dm_model {
 	struct dm_op *ops;
 	int nops, free_op;
 	size_t capops;
+	uint64_t opseq;
 
 	bool notes_on;
 	struct dm_note *notes;

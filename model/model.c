@@ -156,6 +156,7 @@ void dm_reset(struct dm_model *m)
 	free_state(m);
 	m->qseq = 0;
 	m->evseq = 0;
+	m->opseq = 0;
 	m->next_lid = 1;
 	for (i = 0; i < m->nnodes; i++)
 		fs_node_init(m, i);
@@ -410,6 +411,7 @@ dm_op_id dm_op_new(struct dm_model *m, enum dm_op_kind k, int node)
 	op->node = node;
 	op->fh = -1;
 	op->state = OPS_RUN;
+	op->seq = ++m->opseq;
 	return (dm_op_id)(i + 1);
 }
 

@@ -63,19 +63,32 @@ static struct dm_lockres *op_lockres(struct dm_op *op)
 /* wake_up(&lockres->l_event) */
 void ul_wake(struct dm_model *m, struct dm_lockres *lr)
 {
-	int i;
-
-	for (i = 0; i < m->nops; i++) {
-		struct dm_op *op = &m->ops[i];
+	/*
+	 * One WAKE per sleeper, the oldest call first: not in op-slot order,
+	 * since slots are reused last-freed first and which call gets which
+	 * slot depends on the order earlier calls were forgotten.
+	 */
+	for (;;) {
+		struct dm_op *next = NULL;
 		struct dm_ev *e;
+		int i;
 
-		if (!op->used || op->wake_queued || op->state == OPS_DONE ||
-		    op->state == OPS_RUN || op_lockres(op) != lr)
-			continue;
-		op->wake_queued = true;
-		e = dm_ev_push(m, DM_EV_WAKE, op->node, 0,
-			       op->inode ? op->inode->ino : 0);
-		e->pub.op = (dm_op_id)(i + 1);
+		for (i = 0; i < m->nops; i++) {
+			struct dm_op *op = &m->ops[i];
+
+			if (!op->used || op->wake_queued ||
+			    op->state == OPS_DONE || op->state == OPS_RUN ||
+			    op_lockres(op) != lr)
+				continue;
+			if (!next || op->seq < next->seq)
+				next = op;
+		}
+		if (!next)
+			return;
+		next->wake_queued = true;
+		e = dm_ev_push(m, DM_EV_WAKE, next->node, 0,
+			       next->inode ? next->inode->ino : 0);
+		e->pub.op = (dm_op_id)(next - m->ops + 1);
 	}
 }
 

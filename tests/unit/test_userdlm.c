@@ -849,6 +849,54 @@ static void test_op_forget(void **state)
 	mh_close(m, fh);
 }
 
+/* the op of the first queued WAKE event (0 if none) */
+static dm_op_id first_wake(struct dm_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < dm_event_count(m); i++)
+		if (dm_event_at(m, i)->kind == DM_EV_WAKE)
+			return dm_event_at(m, i)->op;
+	return 0;
+}
+
+/*
+ * Sleepers on one lock are woken in the order their calls were issued,
+ * whatever op slots they got: slots are reused last-freed first, so two
+ * replays that forget the same finished calls in different orders (the
+ * explorer and dlmfs-sim run after a crash) must still queue the same
+ * wake-up first (`deliver nK wake PATH` takes the first).
+ */
+static void test_wake_in_issue_order(void **state)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 1);
+	dm_op_id x, y, p, q;
+	int fx, fy;
+
+	setup_domain(m);
+	x = mh_open_bg(m, 0, LK, O_RDWR | O_CREAT);
+	y = mh_open_bg(m, 0, LK, O_RDWR);
+	mh_settle(m);
+	fx = mh_op_fh(m, x);
+	fy = mh_op_fh(m, y);
+	dm_op_forget(m, x);	/* y's slot is reused first, then x's */
+	dm_op_forget(m, y);
+	mh_close(m, fx);
+	mh_close(m, fy);
+	mh_settle(m);
+	p = mh_open_bg(m, 0, "/dom/lk2", O_RDWR | O_CREAT);
+	q = mh_open_bg(m, 0, "/dom/lk2", O_RDONLY);
+	assert_true(q < p);	/* the slots are in the other order */
+	/* the grant wakes both sleepers: p, issued first, first */
+	while (!first_wake(m) && mh_step(m, NULL))
+		;
+	assert_int_equal(mh_queued(m, DM_EV_WAKE, 0), 2);
+	assert_int_equal(first_wake(m), p);
+	mh_settle(m);
+	mh_close(m, mh_op_fh(m, p));
+	mh_close(m, mh_op_fh(m, q));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +919,7 @@ int main(void)
 		MH_TEST(test_o4_signal_on_blocked_wait),
 		MH_TEST(test_op_interrupt_ends_now),
 		MH_TEST(test_op_forget),
+		MH_TEST(test_wake_in_issue_order),
 		MH_TEST(test_o7_open_during_teardown),
 		MH_TEST(test_t1_unlink),
 		MH_TEST(test_t2_poisoned_lock_linux54),
