@@ -209,6 +209,7 @@ valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O1 -g" build/vg/dlmfs-conform \
 		build/vg/libdlmfs-compat.so
 	@WRAP="$(FUSE_VG)" scripts/run-cluster.sh build/vg 2
+	@$(MAKE) --no-print-directory examples-valgrind
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
