@@ -2,7 +2,7 @@
 # deps.sh [build|check|fuse|fuzz|coverage|all] - install the Debian packages a
 # target needs, as root or through sudo; one clear line and exit 1 otherwise.
 set -u
-need_build="gcc make pkg-config libcmocka-dev valgrind clang libfuse3-dev fuse3 ocfs2-tools-dev python3"
+need_build="gcc make pkg-config libcmocka-dev valgrind clang libfuse3-dev fuse3 ocfs2-tools-dev comerr-dev python3"
 need_fuse="libfuse3-dev fuse3"
 need_fuzz="afl++"
 need_coverage="lcov"
