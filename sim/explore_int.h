@@ -96,18 +96,37 @@ struct x_state {
 	int emit_ok;		/* 0, or -1 once emitting failed */
 };
 
-/* explore_ops.c */
+/* explore_ops.c: the executor's state */
 int x_init(struct x_state *x, const struct explore_opts *o);
 void x_fini(struct x_state *x);
 int x_reset(struct x_state *x);
 void x_path(const struct x_state *x, int dom, int lk, char *buf, size_t len);
-/* run one record (ref = its index in the original run); false if skipped */
-bool x_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
 void x_hash_bytes(struct x_state *x, const void *p, size_t n);
+void x_hash_i64(struct x_state *x, int64_t v);
 void x_fill_data(uint32_t seed, unsigned char *buf, size_t n);
-void x_gen_deliver(struct x_state *x, size_t i, struct x_rec *r);
 size_t x_collect(const struct x_state *x, struct inv_actor *ia,
 		 struct inv_fd *fds, size_t maxfds);
+/* reproducer statements (no-ops unless x->scn) */
+struct scn_stmt *x_emit(struct x_state *x, enum scn_verb v, int actor,
+			int node);
+void x_set_path(struct x_state *x, struct scn_stmt *st, const char *p);
+void x_set_data(struct x_state *x, struct scn_data *d,
+		const unsigned char *b, size_t n);
+void x_exp_rc(struct scn_stmt *st, int64_t rc);
+void x_exp_bytes(struct x_state *x, struct scn_stmt *st,
+		 const unsigned char *b, ssize_t got);
+/* actors: fds, finished calls, a crashed node's calls; the step check */
+struct x_fd *x_find_fd(struct x_actor *a, uint32_t ref);
+struct x_fd *x_add_fd(struct x_actor *a, int fh, uint32_t ref, int level);
+void x_drop_fd(struct x_actor *a, struct x_fd *f);
+void x_kill_node_actors(struct x_state *x, int node);
+void x_completions(struct x_state *x);
+void x_check(struct x_state *x);
+
+/* explore_exec.c: run one record (ref = its index in the original run);
+ * false if the state did not allow it */
+bool x_exec(struct x_state *x, const struct x_rec *r, uint32_t ref);
+void x_gen_deliver(struct x_state *x, size_t i, struct x_rec *r);
 
 /* explore.c */
 const char *explore_bug_names(unsigned bugs, char *buf, size_t len);
