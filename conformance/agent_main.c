@@ -23,7 +23,10 @@ static void usage(FILE *f)
 		"the dlmfs mount at PATH: one forked process per actor, each call a\n"
 		"real syscall relative to PATH. See conformance/PROTOCOL.md.\n"
 		"  -h, --help   this text\n"
-		"  --hello      print the hello line for PATH and exit\n",
+		"  --hello      print the hello line for PATH and exit (default: off,\n"
+		"               serve requests until stdin ends)\n"
+		"Exit status: 0 stdin ended (or bye) or --hello printed, 1 an I/O\n"
+		"error, 2 bad usage or PATH not a directory.\n",
 		PROTO_VERSION);
 }
 

@@ -3,6 +3,10 @@
  * main.c - dlmfs-fuse [options] MOUNTPOINT...: mount node k at the k-th
  * mountpoint, run one loop thread per session, and keep the main thread
  * for signals, the control socket, unlink deadlines and shutdown.
+ *
+ * Invoked as `dlmfs` (the name mount.fuse3 runs for `mount -t fuse.dlmfs`),
+ * the command line is SOURCE MOUNTPOINT [-o OPTIONS]: SOURCE is ignored,
+ * MOUNTPOINT is node 1 and -o peers=DIR:DIR... adds nodes 2..N.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +24,10 @@
 
 #define OPT(t, f, v) { t, offsetof(struct dfs_opts, f), v }
 
+enum {
+	KEY_PEERS = 1,		/* peers=DIR[:DIR...] */
+};
+
 static const struct fuse_opt dfs_optspec[] = {
 	OPT("profile=%s", profile, 0),
 	OPT("ctl=%s", ctl, 0),
@@ -35,8 +43,27 @@ static const struct fuse_opt dfs_optspec[] = {
 	OPT("--help", help, 1),
 	OPT("-V", version, 1),
 	OPT("--version", version, 1),
+	FUSE_OPT_KEY("peers=", KEY_PEERS),
 	FUSE_OPT_END
 };
+
+/* generic mount flags, handed to every node's FUSE mount */
+static const char *const mount_flags[] = {
+	"rw", "ro", "suid", "nosuid", "dev", "nodev", "exec", "noexec",
+	"async", "sync", "dirsync", "atime", "noatime", "diratime",
+	"nodiratime", "lazytime", "nolazytime", "relatime", "norelatime",
+	"strictatime", "nostrictatime", NULL
+};
+
+/* fstab words for mount(8) and mount.fuse3 only; x-* and comment= too */
+static const char *const ignored_opts[] = {
+	"defaults", "auto", "noauto", "user", "users", "nouser", "owner",
+	"group", "nofail", "_netdev", NULL
+};
+
+static char fwd_opts[512];		/* the mount_flags given, in order */
+static char *peers[DM_MAX_NODES];	/* -o peers=, appended after parsing */
+static int npeers;
 
 static void usage(FILE *f)
 {
@@ -44,22 +71,91 @@ static void usage(FILE *f)
 
 	fprintf(f,
 "usage: dlmfs-fuse [options] MOUNTPOINT...   (node k = k-th mountpoint)\n"
+"       dlmfs SOURCE MOUNTPOINT [-o OPTIONS] (run by mount -t fuse.dlmfs;\n"
+"                                             SOURCE is ignored)\n"
 "       dlmfs-fuse --ctl PATH crash N|restart N|status|caps\n"
 "options:\n"
-"  -f                      stay in the foreground\n"
-"  -d, -o debug            FUSE debug output (implies -f)\n"
+"  -f                      stay in the foreground (default: daemonize)\n"
+"  -d, -o debug            FUSE debug output, implies -f (default: off)\n"
 "  -h, --help              this text\n"
-"  -V, --version           version\n"
-"  -o profile=NAME         kernel era x stack (default %s)\n"
-"  -o ctl=PATH             control socket (crash/restart nodes, status)\n"
+"  -V, --version           print the version and exit\n"
+"  -o profile=NAME         kernel era x stack (default: %s)\n"
+"  -o peers=DIR[:DIR...]   more nodes of this cluster, after the\n"
+"                          MOUNTPOINTs (default: none)\n"
+"  -o ctl=PATH             control socket: crash/restart nodes, status\n"
+"                          (default: none)\n"
 "  -o strict_signals       kernel-exact O4: a signal never ends a wait\n"
+"                          (default: off, a signal ends it with EINTR)\n"
 "  -o check_invariants     check DLM invariants after every settle, abort\n"
-"  -o allow_other          let other users in\n"
-"  -o default_permissions  the kernel checks modes (else the model does)\n"
-"  -o plant_bugs=MASK      model bugs (DM_BUG_*), to test the checker\n"
+"                          on a violation (default: off)\n"
+"  -o allow_other          let other users in (default: off)\n"
+"  -o default_permissions  the kernel checks modes (default: off, the\n"
+"                          model does)\n"
+"  -o plant_bugs=MASK      model bugs (DM_BUG_* bits), to test the\n"
+"                          checker (default: 0)\n"
+"  -o rw|ro|[no]suid|[no]dev|[no]exec|[no]atime|...\n"
+"                          mount flags for every node; also async, sync,\n"
+"                          dirsync, [no]diratime, [no]lazytime,\n"
+"                          [no]relatime, [no]strictatime (default: rw,\n"
+"                          nosuid,nodev)\n"
+"  -o defaults|noauto|nofail|_netdev|x-*|...\n"
+"                          fstab words, accepted and ignored; also auto,\n"
+"                          user, users, nouser, owner, group, comment=\n"
 "profiles:\n", DM_PROFILE_DEFAULT);
 	for (p = dm_profiles; p->name; p++)
 		fprintf(f, "  %-14s %s\n", p->name, p->summary);
+}
+
+static bool in_list(const char *const *l, const char *s)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, s))
+			return true;
+	return false;
+}
+
+static int add_peers(struct dfs_opts *ps, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *dir;
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	for (dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (npeers == DM_MAX_NODES) {
+			fprintf(stderr, "dlmfs-fuse: at most %d nodes (mountpoints and peers)\n",
+				DM_MAX_NODES);
+			rc = -1;
+			break;
+		}
+		peers[npeers] = strdup(dir);
+		if (!peers[npeers]) {
+			rc = -1;
+			break;
+		}
+		npeers++;
+	}
+	if (!rc && !npeers) {
+		fprintf(stderr, "dlmfs-fuse: peers= names no directory\n");
+		rc = -1;
+	}
+	free(copy);
+	ps->bad |= rc != 0;
+	return rc;
+}
+
+static int add_flag(struct dfs_opts *ps, const char *flag)
+{
+	size_t len = strlen(fwd_opts);
+
+	if (len + strlen(flag) + 2 > sizeof(fwd_opts)) {
+		fprintf(stderr, "dlmfs-fuse: too many mount flags\n");
+		ps->bad = 1;
+		return -1;
+	}
+	snprintf(fwd_opts + len, sizeof(fwd_opts) - len, ",%s", flag);
+	return 0;
 }
 
 static int opt_proc(void *data, const char *arg, int key,
@@ -68,6 +164,14 @@ static int opt_proc(void *data, const char *arg, int key,
 	struct dfs_opts *ps = data;
 
 	(void)outargs;
+	if (key == KEY_PEERS)
+		return add_peers(ps, arg + strlen("peers="));
+	if (key == FUSE_OPT_KEY_OPT && in_list(mount_flags, arg))
+		return add_flag(ps, arg);
+	if (key == FUSE_OPT_KEY_OPT && (in_list(ignored_opts, arg) ||
+					!strncmp(arg, "x-", 2) ||
+					!strncmp(arg, "comment=", 8)))
+		return 0;
 	if (key == FUSE_OPT_KEY_NONOPT && ps->nmnt < DM_MAX_NODES) {
 		ps->mnt[ps->nmnt++] = strdup(arg);
 		return 0;
@@ -113,14 +217,15 @@ static void *loop_thread(void *arg)
 static int mount_node(struct dfs *d, int k, const char *argv0)
 {
 	struct dfs_node *nd = &d->node[k];
-	char opts[256];
+	char opts[1024];
 	char *av[5];
 	int ac = 0;
 	struct fuse_args a;
 
-	snprintf(opts, sizeof(opts), "subtype=dlmfs,fsname=dlmfs-n%d%s%s",
+	snprintf(opts, sizeof(opts), "subtype=dlmfs,fsname=dlmfs-n%d%s%s%s",
 		 k + 1, d->o.allow_other ? ",allow_other" : "",
-		 d->o.default_permissions ? ",default_permissions" : "");
+		 d->o.default_permissions ? ",default_permissions" : "",
+		 fwd_opts);
 	av[ac++] = (char *)argv0;
 	av[ac++] = (char *)"-o";
 	av[ac++] = opts;
@@ -285,6 +390,88 @@ out:
 	return ret;
 }
 
+/* `dlmfs-fuse --ctl PATH CMD [N]`: a malformed request is exit 2, here */
+static int ctl_main(int argc, char **argv)
+{
+	static const char ctl_usage[] =
+		"dlmfs-fuse: usage: --ctl PATH crash N|restart N|status|caps\n";
+	const char *cmd = argc >= 4 ? argv[3] : "";
+	bool needs_node = !strcmp(cmd, "crash") || !strcmp(cmd, "restart");
+	bool plain = !strcmp(cmd, "status") || !strcmp(cmd, "caps");
+
+	if (argc < 4 || !argv[2][0] || (!needs_node && !plain)) {
+		if (argc >= 4 && !needs_node && !plain)
+			fprintf(stderr, "dlmfs-fuse: unknown ctl command '%s' (crash N, restart N, status, caps)\n",
+				cmd);
+		else
+			fputs(ctl_usage, stderr);
+		return 2;
+	}
+	if (argc != (needs_node ? 5 : 4)) {
+		fprintf(stderr, "dlmfs-fuse: ctl %s takes %s\n", cmd,
+			needs_node ? "one node (1..N or n1..nN)" : "no argument");
+		return 2;
+	}
+	return dfs_ctl_client(argv[2], argc - 3, argv + 3);
+}
+
+/* the name mount.fuse3 runs for type fuse.dlmfs */
+static bool helper_mode(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	return !strcmp(base ? base + 1 : argv0, "dlmfs");
+}
+
+/* positional SOURCE MOUNTPOINT as a mount helper; peers after the rest */
+static int fix_mountpoints(struct dfs_opts *ps, bool helper)
+{
+	int k;
+
+	if (helper && ps->nmnt == 2) {
+		free(ps->mnt[0]);	/* SOURCE: any word, e.g. dlmfs or none */
+		ps->mnt[0] = ps->mnt[1];
+		ps->mnt[1] = NULL;
+		ps->nmnt = 1;
+	} else if (helper && ps->nmnt > 2) {
+		fprintf(stderr, "dlmfs-fuse: as dlmfs: SOURCE MOUNTPOINT only; more nodes with -o peers=DIR:DIR\n");
+		return -1;
+	}
+	if (!ps->nmnt) {
+		fprintf(stderr, "dlmfs-fuse: no mountpoint (see -h)\n");
+		return -1;
+	}
+	if (ps->nmnt + npeers > DM_MAX_NODES) {
+		fprintf(stderr, "dlmfs-fuse: at most %d nodes (mountpoints and peers)\n",
+			DM_MAX_NODES);
+		return -1;
+	}
+	for (k = 0; k < npeers; k++) {
+		ps->mnt[ps->nmnt++] = peers[k];
+		peers[k] = NULL;
+	}
+	npeers = 0;
+	return 0;
+}
+
+/* the daemon chdirs to / : a relative ctl=PATH must not move with it */
+static int absolute_ctl(struct dfs_opts *ps)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (!ps->ctl || ps->ctl[0] == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)) ||
+	    asprintf(&abs, "%s/%s", cwd, ps->ctl) < 0) {
+		fprintf(stderr, "dlmfs-fuse: ctl=%s: cannot make it absolute\n",
+			ps->ctl);
+		return -1;
+	}
+	free((char *)ps->ctl);
+	ps->ctl = abs;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -293,13 +480,8 @@ int main(int argc, char **argv)
 	struct dfs *d;
 	int k, ret = 2;
 
-	if (argc >= 2 && !strcmp(argv[1], "--ctl")) {
-		if (argc < 4) {
-			fprintf(stderr, "usage: dlmfs-fuse --ctl PATH crash N|restart N|status|caps\n");
-			return 2;
-		}
-		return dfs_ctl_client(argv[2], argc - 3, argv + 3);
-	}
+	if (argc >= 2 && !strcmp(argv[1], "--ctl"))
+		return ctl_main(argc, argv);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return 1;
@@ -324,14 +506,16 @@ int main(int argc, char **argv)
 			d->o.profile);
 		goto out;
 	}
-	if (!ps->nmnt) {
-		fprintf(stderr, "dlmfs-fuse: no mountpoint (see -h)\n");
+	if (fix_mountpoints(ps, helper_mode(argv[0])) || absolute_ctl(ps))
 		goto out;
-	}
 	for (k = 0; k < ps->nmnt; k++) {
 		d->node[k].d = d;
 		d->node[k].idx = k;
-		d->node[k].mountpoint = realpath(ps->mnt[k], NULL);
+		/* mount.fuse3 -o drop_privileges hands over /dev/fd/N */
+		if (!strncmp(ps->mnt[k], "/dev/fd/", 8))
+			d->node[k].mountpoint = strdup(ps->mnt[k]);
+		else
+			d->node[k].mountpoint = realpath(ps->mnt[k], NULL);
 		if (!d->node[k].mountpoint) {
 			fprintf(stderr, "dlmfs-fuse: mountpoint %s: %s\n",
 				ps->mnt[k], strerror(errno));
@@ -353,6 +537,8 @@ out:
 		free(ps->mnt[k]);
 		free(d->node[k].mountpoint);
 	}
+	for (k = 0; k < npeers; k++)
+		free(peers[k]);
 	dfs_free_all(d);
 	dm_free(d->m);
 	if (d->wake_pipe[0] >= 0) {

@@ -19,6 +19,7 @@
 
 #if __has_include("explore.h")
 #include "explore.h"
+#include "explore_int.h"
 #define HAVE_EXPLORE 1
 #endif
 #if __has_include("bench.h")
@@ -47,8 +48,8 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"usage: dlmfs-sim run [options] FILE...\n"
-		"       dlmfs-sim explore [options]   (dlmfs-sim explore --help)\n"
-		"       dlmfs-sim bench [options]     (dlmfs-sim bench --help)\n"
+		"       dlmfs-sim explore --seed S [options]   (dlmfs-sim explore --help)\n"
+		"       dlmfs-sim bench [options]              (dlmfs-sim bench --help)\n"
 		"\n"
 		"run: execute scenario files on the model; prints PASS/FAIL/SKIP per\n"
 		"file and 'N passed, N failed, N skipped'. Exit 0, 1 on a failure,\n"
@@ -61,14 +62,120 @@ static void usage(FILE *f)
 		"                  (default: off)\n"
 		"  --profile NAME  run every scenario as this kernel profile; those\n"
 		"                  pinning others are skipped (default: the\n"
-		"                  scenario's first profile, else linux-6, or\n"
-		"                  linux-6-user for stack=user). Profiles:");
+		"                  scenario's first profile, else %s, or\n"
+		"                  linux-6-user for stack=user)\n"
+		"  --bug NAME[,NAME]  plant model bugs, as explore --bug does, to\n"
+		"                  replay an explorer reproducer (default: none)\n"
+		"  -h, --help      this help\n"
+		"  profiles:", DM_PROFILE_DEFAULT);
 	for (p = dm_profiles; p->name; p++)
 		fprintf(f, " %s", p->name);
-	fprintf(f, "\n  --bug NAME[,NAME]  plant model bugs, as explore --bug does, to\n"
-		"                  replay an explorer reproducer (default: none)\n"
-		"  -h, --help      this help\n");
+	fprintf(f, "\n");
 }
+
+#ifdef HAVE_EXPLORE
+/*
+ * explore --help: every flag with its default, read from
+ * explore_opts_default(); the profile and bug lists come from explore's
+ * own usage text, so neither can drift from sim/explore.c.
+ */
+static void explore_usage(FILE *f, const char *lists)
+{
+	struct explore_opts o;
+
+	explore_opts_default(&o);
+	fprintf(f,
+		"usage: dlmfs-sim explore --seed S [options]\n"
+		"Drive the model with a seeded random schedule of actor calls, event\n"
+		"deliveries and (with --faults) node crashes; every invariant is checked\n"
+		"after every step, and a violation is minimized into a scenario. The same\n"
+		"seed and build give the same run. Exit 0 clean, 1 an invariant failed,\n"
+		"2 bad usage.\n"
+		"  --seed S          the PRNG seed, any 64-bit number (required)\n"
+		"  --nodes N         cluster nodes, 1..%d (default: %d)\n"
+		"  --actors N        processes, pinned round-robin to nodes, 1..%d\n"
+		"                    (default: %d)\n"
+		"  --locks N         lock names per domain, 1..%d (default: %d)\n"
+		"  --domains N       domains, 1..%d (default: %d)\n"
+		"  --steps K         steps to run, 1..10000000000 (default: %llu)\n"
+		"  --faults          crash and restart nodes (default: off)\n"
+		"  --profile NAME    kernel profile (default: %s)\n"
+		"  --hash            print the FNV-1a digest of the whole trace\n"
+		"                    (default: off)\n"
+		"  --quiet           no status lines, no hang lines (default: off)\n"
+		"  --repro-dir DIR   where a minimized reproducer is written, relative\n"
+		"                    to the current directory (default: %s)\n"
+		"  --no-minimize     report a violation without minimizing it\n"
+		"                    (default: minimize)\n"
+		"  --drain-every N   steps between drains with hang analysis,\n"
+		"                    1..1000000000 (default: %llu)\n"
+		"  --bug NAME[,NAME] plant model bugs, to test the checker\n"
+		"                    (default: none)\n"
+		"  -h, --help        this help\n"
+		"%s",
+		DM_MAX_NODES, o.nodes, X_MAX_ACTORS, o.actors, X_MAX_LOCKS,
+		o.locks, X_MAX_DOMS, o.domains, (unsigned long long)o.steps,
+		o.prof ? o.prof->name : DM_PROFILE_DEFAULT, o.repro_dir,
+		(unsigned long long)o.drain_every, lists);
+}
+
+/* explore's own parser decides whether help was asked for */
+static int explore_cmd(int argc, char **argv)
+{
+	struct explore_opts o;
+	char err[256], *text = NULL, *lists;
+	size_t len = 0;
+	FILE *mem;
+	int rc;
+
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return explore_main(argc, argv);
+	explore_opts_default(&o);
+	o.out = mem;
+	rc = explore_parse(argc, argv, &o, err, sizeof(err));
+	fclose(mem);
+	if (rc != 1) {
+		free(text);
+		return explore_main(argc, argv);
+	}
+	lists = text ? strstr(text, "  profiles:") : NULL;
+	explore_usage(stdout, lists ? lists : "");
+	free(text);
+	return 0;
+}
+#endif
+
+#ifdef HAVE_BENCH
+/* bench --help (sim/bench.c parses the flags; defaults as in bench_main) */
+#define BENCH_OPS_DEFAULT	5000000
+#define BENCH_STEPS_DEFAULT	1000000
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dlmfs-sim bench [--ops N] [--steps N]\n"
+		"Measure model and explorer throughput (README numbers). Exit 0, 2 bad\n"
+		"usage.\n"
+		"  --ops N     cached open+close calls on the model, 1000..1000000000\n"
+		"              (default: %d)\n"
+		"  --steps N   explore steps per rate measured, 1000..1000000000\n"
+		"              (default: %d)\n"
+		"  -h, --help  this help\n", BENCH_OPS_DEFAULT, BENCH_STEPS_DEFAULT);
+}
+
+/* bench's flags take numbers only, so -h is never a flag's value */
+static int bench_cmd(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			bench_usage(stdout);
+			return 0;
+		}
+	}
+	return bench_main(argc, argv);
+}
+#endif
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -297,10 +404,8 @@ static int run_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return bad_usage("%s", "no command (run, explore, bench)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
@@ -309,11 +414,14 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 #ifdef HAVE_EXPLORE
 	if (!strcmp(argv[1], "explore"))
-		return explore_main(argc - 1, argv + 1);
+		return explore_cmd(argc - 1, argv + 1);
 #endif
 #ifdef HAVE_BENCH
 	if (!strcmp(argv[1], "bench"))
-		return bench_main(argc - 1, argv + 1);
+		return bench_cmd(argc - 1, argv + 1);
 #endif
+	if (argv[1][0] == '-')
+		return bad_usage("unknown option '%s' (commands: run, explore, bench)",
+				 argv[1]);
 	return bad_usage("unknown command '%s' (run, explore, bench)", argv[1]);
 }
