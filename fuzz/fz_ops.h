@@ -45,7 +45,7 @@ enum fz_opcode {
 	FZ_SETTLE,	/* deliver up to FZ_SETTLE_MAX events, wake-ups first */
 	FZ_CRASH,	/* K: node K % nodes */
 	FZ_RESTART,
-	FZ_CHECK,	/* deliver what is queued, then XR_CHECK (hang check) */
+	FZ_CHECK,	/* deliver what is queued, then XR_CHECK */
 	FZ_NOPS
 };
 

@@ -108,7 +108,7 @@ struct dm_op {
 	int result;
 	int fh;
 	int next_free;
-	uint64_t seq;		/* issue order: sleepers are woken oldest first */
+	uint64_t seq;		/* issue order: oldest sleeper woken first */
 };
 
 struct dm_ev {

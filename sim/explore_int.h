@@ -21,7 +21,7 @@
 #define X_MAX_DOMS	4
 #define X_NONE		0xff
 #define X_DATA_MAX	80	/* longest write: past the 64-byte LVB */
-#define X_CHECK_MAX	4096	/* deliveries of one XR_CHECK: then a livelock */
+#define X_CHECK_MAX	4096	/* deliveries by one XR_CHECK (else livelock) */
 
 enum x_type { XR_CALL = 1, XR_DELIVER, XR_CRASH, XR_RESTART, XR_CHECK };
 

@@ -228,8 +228,10 @@ static void sh_raw(struct inv_shadow *s, struct sh_res *r, int node,
 {
 	switch (t->kind) {
 	case DM_T_FETCH:
-		if (t->lvb && (t->lvb_valid != r->pub_valid ||
-			       (r->pub_valid && memcmp(t->lvb, r->pub, DM_LVB_LEN))))
+		if (!t->lvb)
+			break;
+		if (t->lvb_valid != r->pub_valid ||
+		    (r->pub_valid && memcmp(t->lvb, r->pub, DM_LVB_LEN)))
 			sh_fail(s, "raw fetch", r->key, node, t->lvb,
 				t->lvb_valid, r->pub, r->pub_valid);
 		break;
