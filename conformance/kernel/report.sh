@@ -1,22 +1,29 @@
 #!/bin/bash
-# report.sh CONFORM_LOG TIMES EVENTS - docs/kernel-results.md (markdown on
-# stdout) from one kernel-check run: dlmfs-conform's cmocka output (with
-# --oracle model), the per-scenario wall times and vm.sh's events.
-# Environment from run.sh: KPKG KVER PKGVER NODES ACCEL BOOT_S SUITE_S TOTAL_S RC OPTS.
+# report.sh CONFORM_LOG TIMES EVENTS SKIPS - docs/kernel-results.md (markdown
+# on stdout) from one kernel-check run: dlmfs-conform's cmocka output (with
+# --oracle model), the per-scenario wall times, vm.sh's events and skips.awk's
+# classification of the skipped scenarios.
+# Environment from run.sh: KPKG KVER PKGVER NODES ACCEL BOOT_S SUITE_S TOTAL_S
+# FETCH_S RC VERDICT OPTS DEAD XFAIL LOAD0 LOAD1.
 set -uo pipefail
-LOG=$1 TIMES=$2 EVENTS=$3
-cd "$(dirname "$0")/../.."
-# one line per scenario: name<TAB>verdict<TAB>diverged<TAB>time<TAB>rules<TAB>first detail line
-awk -v times="$TIMES" '
+LOG=$1 TIMES=$2 EVENTS=$3 SKIPS=$4
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE/../.."
+EV=conformance/kernel/evidence
+# one line per scenario:
+# name<TAB>verdict<TAB>diverged<TAB>time<TAB>rules<TAB>first detail line<TAB>corpus|evidence
+awk -v times="$TIMES" -v ev="$EV" '
 BEGIN { FS = "\n"
 	while ((getline l < times) > 0) { n = split(l, w, " "); T[w[1]] = w[n] } }
-function flush(verdict,   r, f, line) {
-	f = "conformance/scenarios/" cur ".scn"; r = ""
+function flush(verdict,   r, f, line, src) {
+	src = "corpus"; f = "conformance/scenarios/" cur ".scn"
+	if ((getline line < f) <= 0) { src = "evidence"; f = ev "/" cur ".scn" }
+	close(f); r = ""
 	while ((getline line < f) > 0)
 		if (line ~ /^# spec:/) { sub(/^# spec: */, "", line); r = line; break }
 	close(f)
 	gsub(/\t/, " ", first)
-	printf "%s\t%s\t%d\t%s\t%s\t%s\n", cur, verdict, div, (cur in T) ? T[cur] : "", r, first
+	printf "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", cur, verdict, div, (cur in T) ? T[cur] : "", r, first, src
 	cur = ""
 }
 /^\[ RUN      \] / { cur = substr($0, 14); div = 0; first = ""; next }
@@ -27,13 +34,15 @@ cur != "" {
 	if ($0 ~ /first divergence from the model/) div = 1
 	if (first == "" && $0 !~ /^ *$/) first = $0
 }' "$LOG" >"$LOG.rows"
-
-pass=$(awk -F'\t' '$2=="pass"' "$LOG.rows" | wc -l)
-fail=$(awk -F'\t' '$2=="FAIL"' "$LOG.rows" | wc -l)
-skip=$(awk -F'\t' '$2=="skip"' "$LOG.rows" | wc -l)
-div=$(awk -F'\t' '$3==1' "$LOG.rows" | wc -l)
+corpus() { awk -F'\t' '$7 == "corpus"' "$LOG.rows"; }
+count() { corpus | awk -F'\t' "$1" | wc -l; }
+pass=$(count '$2=="pass"') fail=$(count '$2=="FAIL"') skip=$(count '$2=="skip"')
+div=$(count '$3==1')
+xfailed=$(for s in ${XFAIL:-}; do corpus | awk -F'\t' -v s="$s" '$1==s && $2=="FAIL"{print s}'; done)
+nx=$(echo "$xfailed" | sed '/^$/d' | wc -l)
 crashes=$(awk '$2=="crash"{c[$3]=$1} $2=="noticed"{printf "%s%.1f", s, $1-c[$3]; s=", "}' "$EVENTS" 2>/dev/null)
 restarts=$(awk '$2=="start" && $5>1 {t[$3]=$1} $2=="ready" && ($3 in t) {printf "%s%.1f", s, $1-t[$3]; s=", "; delete t[$3]}' "$EVENTS" 2>/dev/null)
+ncrash=$(grep -c ' crash ' "$EVENTS" 2>/dev/null)
 
 cat <<EOM
 # The scenario corpus on the real kernel
@@ -46,11 +55,12 @@ on $(date -u '+%Y-%m-%d %H:%M UTC'). Do not edit: rerun to refresh.
 | kernel | Debian \`$KPKG\` $PKGVER (\`$KVER\`), ocfs2_dlmfs on o2cb, configfs-only cluster |
 | cluster | $NODES qemu VM(s) ($ACCEL), shared heartbeat disk, dead threshold ${DEAD:-5} |
 | runner | \`dlmfs-conform $OPTS\` |
-| result | **$pass passed, $fail failed, $skip skipped**; the model oracle diverged in $div scenario(s); exit $RC |
-| timings | cluster up in ${BOOT_S} s, suite ${SUITE_S} s, whole run ${TOTAL_S} s |
+| result | **$pass passed, $fail failed, $skip skipped** (the corpus, $((pass + fail + skip)) scenarios); the model oracle diverged in $div; exit $RC, kernel-check $([ "${VERDICT:-1}" = 0 ] && echo passed || echo FAILED) |
+| timings | kernel and initramfs ready in ${FETCH_S:-?} s, cluster up in ${BOOT_S} s, suite ${SUITE_S} s, whole run ${TOTAL_S} s |
+| host load | \`/proc/loadavg\` ${LOAD0:-?} at the start, ${LOAD1:-?} at the end ($(nproc) CPUs; TCG runs one VM per CPU) |
 EOM
-[ -n "${XFAIL:-}" ] && echo "| known disagreements | \`KERNEL_XFAIL\`: $XFAIL (reported; they do not fail the run) |"
-[ -n "$crashes" ] && echo "| node death | survivors noticed each crash after ${crashes} s; restarts took ${restarts:-?} s |"
+[ "$nx" -gt 0 ] && echo "| known disagreements | $nx, listed in \`conformance/kernel/xfail\` (reported; they do not fail the run): $(echo $xfailed) |"
+[ -n "$crashes" ] && echo "| node death | $ncrash VM(s) SIGKILLed; the survivors' o2net dropped each after ${crashes} s; restarts took ${restarts:-?} s |"
 cat <<EOM
 
 A scenario *agrees* when the kernel gave the scenario's expected result at
@@ -58,23 +68,19 @@ every step and the model, run beside it, gave the same result at every step.
 
 ## Agreement by rule
 
-| rule | ran | kernel = model | disagree | skipped |
+| rule | ran | kernel = model | disagree | skipped (n/a) |
 |---|---|---|---|---|
 EOM
-awk -F'\t' '
+corpus | awk -F'\t' '
 { n = split($5, r, " ")
   for (i = 1; i <= n; i++) {
-	id = r[i]; seen[id] = 1
+	id = r[i]
 	if ($2 == "skip") S[id]++
 	else { R[id]++; if ($2 == "pass" && $3 == 0) A[id]++; else D[id]++ }
+	seen[id] = 1
   } }
-END { for (id in seen) print id }' "$LOG.rows" |
-	sort -k1.1,1.1 -k1.2n | while read -r id; do
-	awk -F'\t' -v id="$id" '
-	{ n = split($5, r, " "); for (i = 1; i <= n; i++) if (r[i] == id) {
-		if ($2 == "skip") s++; else { ran++; if ($2 == "pass" && $3 == 0) a++; else d++ } } }
-	END { printf "| %s | %d | %d | %s | %d |\n", id, ran, a, d ? "**" d "**" : "0", s }' "$LOG.rows"
-done
+END { for (id in seen) printf "%s\t| %s | %d | %d | %s | %d |\n", id, id, R[id], A[id],
+	D[id] ? "**" D[id] "**" : "0", S[id] }' | sort -k1.1,1.1 -k1.2n | cut -f2
 
 cat <<EOM
 
@@ -83,25 +89,59 @@ cat <<EOM
 | scenario | rules | result | model | wall s |
 |---|---|---|---|---|
 EOM
-awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $5, $2 == "FAIL" ? "**FAIL**" : $2,
-	$2 == "skip" ? "" : $3 ? "**diverged**" : "same", $4 }' "$LOG.rows"
+corpus | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $5, $2 == "FAIL" ? "**FAIL**" : $2,
+	$2 == "skip" ? "" : $3 ? "**diverged**" : "same", $4 }'
 
 if [ "$skip" -gt 0 ]; then
 	echo
 	echo "## Why scenarios were skipped"
 	echo
-	awk -F'\t' '$2=="skip" { w = $6; sub(/ \(.*/, "", w); c[w] = c[w] (c[w] ? ", " : "") $1 }
-		END { for (w in c) printf "- %s: %s\n", w, c[w] }' "$LOG.rows" | sort
+	echo "*n/a*: the scenario does not apply to a $NODES-node o2cb cluster of a modern kernel."
+	echo "*GAP*: the harness could not run it (kernel-check fails)."
+	echo
+	awk -F'\t' '{ c[$2 ": " $3] = c[$2 ": " $3] (c[$2 ": " $3] ? ", " : "") $1 }
+		END { for (w in c) printf "- %s: %s\n", w, c[w] }' "$SKIPS" | sort
 fi
+
 if [ "$fail" -gt 0 ] || [ "$div" -gt 0 ]; then
 	echo
 	echo "## Disagreements"
-	echo
-	awk -F'\t' '$2=="FAIL" || $3==1 { print $1 }' "$LOG.rows" | while read -r s; do
+	corpus | awk -F'\t' '$2=="FAIL" || $3==1 { print $1 }' | while read -r s; do
+		echo
+		echo "### $s"
+		echo
+		why=$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' conformance/kernel/xfail)
+		[ -n "$why" ] && echo "Known, reported: $why" && echo
+		echo '```'
+		awk -v s="$s" '$0 == "[ RUN      ] " s {on = 1; next} on && /^\[ *(OK|FAILED|SKIPPED) *\]/ {exit} on' "$LOG"
+		echo '```'
+	done
+fi
+
+if awk -F'\t' '$7 == "evidence"' "$LOG.rows" | grep -q .; then
+	cat <<EOM
+
+## Kernel behaviour the model does not predict yet
+
+[conformance/kernel/evidence](../conformance/kernel/evidence/) holds scenarios whose
+expectations are what the kernel does where the model says otherwise; each file's
+comments give the kernel code path. *kernel* is the scenario's verdict (the kernel did
+what the file expects); *model* says whether the model, run beside it, agreed.
+
+| scenario | rules | kernel | model | wall s | what |
+|---|---|---|---|---|---|
+EOM
+	awk -F'\t' '$7 == "evidence"' "$LOG.rows" | while IFS=$'\t' read -r n v d t r f src; do
+		title=$(sed -n 's/^# title: *//p' "$EV/$n.scn" | head -1)
+		echo "| $n | $r | $([ "$v" = FAIL ] && echo "**FAIL**" || echo "$v") | $([ "$v" = skip ] && echo "" || { [ "$d" = 1 ] && echo diverged || echo same; }) | $t | $title |"
+	done
+	awk -F'\t' '$7 == "evidence" && $3 == 1 { print $1 }' "$LOG.rows" | while read -r s; do
+		echo
 		echo "### $s"
 		echo
 		echo '```'
-		awk -v s="$s" '$0 == "[ RUN      ] " s {on = 1; next} on && /^\[ *(OK|FAILED|SKIPPED) *\]/ {exit} on' "$LOG"
+		awk -v s="$s" '$0 == "[ RUN      ] " s {on = 1; next} on && /^\[ *(OK|FAILED|SKIPPED) *\]/ {exit} on' "$LOG" |
+			grep -v '^vm.sh: '
 		echo '```'
 	done
 fi
