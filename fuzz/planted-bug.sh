@@ -37,7 +37,7 @@ done
 echo "== $kept seeds pass with '$bug' planted; fuzzing $bin for at most ${secs}s"
 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 AFL_TRY_AFFINITY=1 AFL_BENCH_UNTIL_CRASH=1 DLMFS_FUZZ_BUGS=$bug \
-	afl-fuzz -i "$W/in" -o "$W/out" -x fuzz/ops.dict -V "$secs" -- "$bin" \
+	afl-fuzz -i "$W/in" -o "$W/out" -x fuzz/ops.dict -G 256 -V "$secs" -- "$bin" \
 	>"$W/afl.log" 2>&1
 crash=$(find "$W/out/default/crashes" -name 'id:*' 2>/dev/null | sort | head -1)
 [ -n "$crash" ] || fail "no crash within ${secs}s (log $W/afl.log)"

@@ -310,7 +310,12 @@ void x_gen_deliver(struct x_state *x, size_t i, struct x_rec *r)
 	r->lk = (uint8_t)l;
 }
 
-static void report_hangs(struct x_state *x)
+/*
+ * The drained state's hangs (as inv_check_stuck judges them, from one
+ * classification): an unexplained one is INV_STUCK, the others are
+ * counted and, in the main run, printed once per actor.
+ */
+static void judge_hangs(struct x_state *x)
 {
 	struct inv_actor ia[X_MAX_ACTORS];
 	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
@@ -319,10 +324,23 @@ static void report_hangs(struct x_state *x)
 	int i;
 
 	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
+	if (dm_event_count(x->m)) {	/* stranded events: its message */
+		x->viol = inv_check_stuck(x->m, ia, (size_t)x->nact, x->why,
+					  sizeof(x->why));
+		return;
+	}
 	inv_classify_hangs(x->m, ia, (size_t)x->nact, cls);
 	for (i = 0; i < x->nact; i++) {
+		if (cls[i] != INV_HANG_UNEXPLAINED)
+			continue;
+		inv_describe_hang(x->m, ia, (size_t)x->nact, cls, (size_t)i,
+				  x->why, sizeof(x->why));
+		x->viol = INV_STUCK;
+		return;
+	}
+	for (i = 0; i < x->nact; i++) {
 		if (!x->act[i].pending || x->act[i].hung ||
-		    cls[i] == INV_HANG_NONE || cls[i] == INV_HANG_UNEXPLAINED)
+		    cls[i] == INV_HANG_NONE)
 			continue;
 		x->act[i].hung = true;
 		x->hangs++;
@@ -356,9 +374,6 @@ static bool next_event(const struct x_state *x, size_t *which)
 
 static bool exec_check(struct x_state *x)
 {
-	struct inv_actor ia[X_MAX_ACTORS];
-	struct inv_fd fds[X_MAX_ACTORS * X_MAX_FDS];
-	enum inv_id id;
 	size_t i;
 	int k;
 
@@ -390,15 +405,8 @@ static bool exec_check(struct x_state *x)
 	/* drained and nobody waits: nothing inv_check_stuck could flag */
 	for (k = 0; k < x->nact && !x->act[k].pending; k++)
 		;
-	if (k == x->nact && !dm_event_count(x->m))
-		return true;
-	x_collect(x, ia, fds, sizeof(fds) / sizeof(fds[0]));
-	id = inv_check_stuck(x->m, ia, (size_t)x->nact, x->why,
-			     sizeof(x->why));
-	if (id && !x->viol)
-		x->viol = id;
-	if (!id)
-		report_hangs(x);
+	if (k < x->nact || dm_event_count(x->m))
+		judge_hangs(x);
 	return true;
 }
 

@@ -29,7 +29,7 @@ struct hnode {
 	size_t dep[MAX_DEPS];
 	unsigned char edge[MAX_DEPS];
 	char what[160];		/* "waits EX on d/l (n1 BLOCKED for EX)" */
-	char lock[DM_DOMAIN_NAME_MAX + DM_LOCK_NAME_MAX + 2];
+	const char *dom, *name;	/* the lock waited on (model strings) */
 };
 
 const char *inv_hang_name(enum inv_hang h)
@@ -275,8 +275,14 @@ static void expand_request(const struct dm_model *m, const struct inv_actor *a,
 	}
 }
 
+/*
+ * Why actor i's call waits (h->term, h->dep). With text, also what it
+ * waits for, in words (h->what): only a description needs that, and
+ * formatting it for every classification is what a fuzzer pays for.
+ */
 static void analyse(const struct dm_model *m, const struct inv_actor *a,
-		    size_t n, size_t i, bool events, struct hnode *h)
+		    size_t n, size_t i, bool events, bool text,
+		    struct hnode *h)
 {
 	struct dm_lock_view v;
 	struct dm_wait w;
@@ -288,12 +294,14 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 		return;
 	if (dm_lock_view(m, w.node, w.ino, &v)) {
 		h->term = events ? INV_HANG_NONE : INV_HANG_UNEXPLAINED;
-		snprintf(h->what, sizeof(h->what), "waits on ino %llu",
-			 (unsigned long long)w.ino);
+		if (text)
+			snprintf(h->what, sizeof(h->what), "waits on ino %llu",
+				 (unsigned long long)w.ino);
 		return;
 	}
-	snprintf(h->lock, sizeof(h->lock), "%s/%s", v.domain, v.name);
-	{
+	h->dom = v.domain;
+	h->name = v.name;
+	if (text) {
 		char bl[40] = "";
 		size_t o = 0;
 		int b;
@@ -389,6 +397,13 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 	}
 }
 
+static bool same_lock(const struct hnode *x, const struct hnode *y)
+{
+	if (!x->dom || !y->dom)
+		return x->dom == y->dom;
+	return !strcmp(x->dom, y->dom) && !strcmp(x->name, y->name);
+}
+
 /*
  * Follow hung deps from i: the dead end's name; for a cycle of fd holders,
  * L8 when it stays on one lock (L7/L8: waiting on a lock one holds
@@ -415,7 +430,7 @@ static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 			 * side holds); across locks the actors deadlock by order.
 			 */
 			for (k = p + 1; k < len; k++)
-				if (strcmp(h[path[k]].lock, h[path[p]].lock))
+				if (!same_lock(&h[path[k]], &h[path[p]]))
 					return INV_HANG_ORDER;
 			return INV_HANG_L8;
 		}
@@ -437,7 +452,7 @@ static enum inv_hang name_of(const struct hnode *h, size_t n, size_t i)
 }
 
 static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
-			   size_t n)
+			   size_t n, bool text)
 {
 	struct hnode *h = calloc(n ? n : 1, sizeof(*h));
 	bool events = any_deliverable(m), changed = true;
@@ -446,7 +461,7 @@ static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
 	if (!h)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		analyse(m, a, n, i, events, &h[i]);
+		analyse(m, a, n, i, events, text, &h[i]);
 		h[i].hung = dead_end(h[i].term) ||
 			    (h[i].term == INV_HANG_NONE && h[i].ndeps);
 	}
@@ -471,7 +486,7 @@ static struct hnode *build(const struct dm_model *m, const struct inv_actor *a,
 void inv_classify_hangs(const struct dm_model *m, const struct inv_actor *a,
 			size_t n, enum inv_hang *out)
 {
-	struct hnode *h = build(m, a, n);
+	struct hnode *h = build(m, a, n, false);
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -497,7 +512,7 @@ void inv_describe_hang(const struct dm_model *m, const struct inv_actor *a,
 		       size_t n, const enum inv_hang *cls, size_t i, char *buf,
 		       size_t len)
 {
-	struct hnode *h = build(m, a, n);
+	struct hnode *h = build(m, a, n, true);
 	bool seen[256] = { false };
 	size_t cur = i, o = 0, k, steps;
 	char an[48];
