@@ -55,7 +55,7 @@ on $(date -u '+%Y-%m-%d %H:%M UTC'). Do not edit: rerun to refresh.
 | kernel | Debian \`$KPKG\` $PKGVER (\`$KVER\`), ocfs2_dlmfs on o2cb, configfs-only cluster |
 | cluster | $NODES qemu VM(s) ($ACCEL), shared heartbeat disk, dead threshold ${DEAD:-5} |
 | runner | \`dlmfs-conform $OPTS\` |
-| result | **$pass passed, $fail failed, $skip skipped** (the corpus, $((pass + fail + skip)) scenarios); the model oracle diverged in $div; exit $RC, kernel-check $([ "${VERDICT:-1}" = 0 ] && echo passed || echo FAILED) |
+| result | **$pass passed, $fail failed, $skip skipped** (the corpus, $((pass + fail + skip)) scenarios); the model oracle diverged in $div; dlmfs-conform exit $RC, kernel-check $([ "${VERDICT:-1}" = 0 ] && echo passed || echo FAILED) |
 | timings | kernel and initramfs ready in ${FETCH_S:-?} s, cluster up in ${BOOT_S} s, suite ${SUITE_S} s, whole run ${TOTAL_S} s |
 | host load | \`/proc/loadavg\` ${LOAD0:-?} at the start, ${LOAD1:-?} at the end ($(nproc) CPUs; TCG runs one VM per CPU) |
 EOM
@@ -143,5 +143,34 @@ EOM
 		awk -v s="$s" '$0 == "[ RUN      ] " s {on = 1; next} on && /^\[ *(OK|FAILED|SKIPPED) *\]/ {exit} on' "$LOG" |
 			grep -v '^vm.sh: '
 		echo '```'
+	done
+fi
+
+if [ -f conformance/kernel/findings ]; then
+	cat <<EOM
+
+## docs/findings on this kernel
+
+The findings were derived from the kernel code; here is what this run shows
+(\`conformance/kernel/findings\` maps each to the scenarios that exercise it).
+
+| finding | scenarios | on this kernel | note |
+|---|---|---|---|
+EOM
+	grep -v '^#' conformance/kernel/findings | while IFS=$'\t' read -r f scns note; do
+		verdict="not exercised"
+		if [ "$scns" != - ]; then
+			verdict=confirmed
+			for s in $scns; do
+				v=$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' "$LOG.rows")
+				case $v in
+				pass) ;;
+				skip) [ "$verdict" = confirmed ] && verdict="not run (skipped)" ;;
+				FAIL) verdict="**contradicted** ($s failed)" ;;
+				*) [ "$verdict" = confirmed ] && verdict="not run" ;;
+				esac
+			done
+		fi
+		echo "| $f | $scns | $verdict | $note |"
 	done
 fi
