@@ -84,8 +84,9 @@ int x_reset(struct x_state *x)
 	dm_set_bugs(x->m, x->o->bugs);
 	dm_set_trace(x->m, x_trace, x);
 	inv_shadow_reset(x->sh);
-	memset(x->act, 0, sizeof(x->act));
-	x->nact = x->o->actors;
+	x->nact = x->o->actors < X_MAX_ACTORS ? x->o->actors : X_MAX_ACTORS;
+	/* only the actors of this run: a fuzzer resets once per input */
+	memset(x->act, 0, (size_t)x->nact * sizeof(x->act[0]));
 	for (i = 0; i < x->nact; i++) {
 		x->act[i].node = i % x->o->nodes;
 		name_actor(&x->act[i], i);

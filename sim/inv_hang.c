@@ -288,7 +288,7 @@ static void analyse(const struct dm_model *m, const struct inv_actor *a,
 	struct dm_wait w;
 	int fh;
 
-	memset(h, 0, sizeof(*h));
+	/* h is zeroed (build's calloc) */
 	if (!a[i].pending || dm_op_status(m, a[i].op, &fh) != DM_PENDING ||
 	    dm_op_wait(m, a[i].op, &w))
 		return;

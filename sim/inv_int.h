@@ -39,8 +39,9 @@ struct sh_res {
 };
 
 struct inv_shadow {
-	struct sh_res *tab;
+	struct sh_res *tab;	/* open addressing, cap a power of two */
 	size_t cap, used;
+	size_t *live;		/* the used slots, oldest first (cap / 2) */
 	uint32_t crashes;	/* every crash may remove any blocker */
 	enum inv_id bad;	/* first violation seen in a trace record */
 	char why[256];

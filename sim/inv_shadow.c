@@ -54,23 +54,28 @@ static void sh_res_init(struct sh_res *r, const char *key, uint64_t h)
 
 static int sh_grow(struct inv_shadow *s)
 {
-	size_t ncap = s->cap ? s->cap * 2 : 64, i;
+	size_t ncap = s->cap ? s->cap * 2 : 64, i, j;
 	struct sh_res *nt = calloc(ncap, sizeof(*nt));
+	size_t *nl = calloc(ncap / 2, sizeof(*nl));
 
-	if (!nt)
+	if (!nt || !nl) {
+		free(nt);
+		free(nl);
 		return -1;
-	for (i = 0; i < s->cap; i++) {
-		struct sh_res *r = &s->tab[i];
-		size_t j;
+	}
+	for (i = 0; i < s->used; i++) {
+		struct sh_res *r = &s->tab[s->live[i]];
 
-		if (!r->used)
-			continue;
-		for (j = r->hash & (ncap - 1); nt[j].used; j = (j + 1) & (ncap - 1))
+		for (j = r->hash & (ncap - 1); nt[j].used;
+		     j = (j + 1) & (ncap - 1))
 			;
 		nt[j] = *r;
+		nl[i] = j;
 	}
 	free(s->tab);
+	free(s->live);
 	s->tab = nt;
+	s->live = nl;
 	s->cap = ncap;
 	return 0;
 }
@@ -106,7 +111,7 @@ struct sh_res *inv_sh_get(struct inv_shadow *s, const char *domain,
 	for (j = h & (s->cap - 1); s->tab[j].used; j = (j + 1) & (s->cap - 1))
 		;
 	sh_res_init(&s->tab[j], key, h);
-	s->used++;
+	s->live[s->used++] = j;
 	return &s->tab[j];
 }
 
@@ -122,13 +127,17 @@ void inv_shadow_free(struct inv_shadow *s)
 	if (!s)
 		return;
 	free(s->tab);
+	free(s->live);
 	free(s);
 }
 
 void inv_shadow_reset(struct inv_shadow *s)
 {
-	if (s->tab)
-		memset(s->tab, 0, s->cap * sizeof(*s->tab));
+	size_t i;
+
+	/* only the slots in use: a fuzzer resets once per input */
+	for (i = 0; i < s->used; i++)
+		memset(&s->tab[s->live[i]], 0, sizeof(*s->tab));
 	s->used = 0;
 	s->crashes = 0;
 	s->bad = INV_OK;
@@ -205,12 +214,12 @@ static void sh_crash(struct inv_shadow *s, int node)
 	size_t i;
 
 	s->crashes++;
-	for (i = 0; i < s->cap; i++) {
-		if (!s->tab[i].used)
-			continue;
-		sh_loc_clear(&s->tab[i].loc[node]);
-		s->tab[i].zombies &= ~(1u << node);
-		s->tab[i].raw &= ~(1u << node);
+	for (i = 0; i < s->used; i++) {
+		struct sh_res *r = &s->tab[s->live[i]];
+
+		sh_loc_clear(&r->loc[node]);
+		r->zombies &= ~(1u << node);
+		r->raw &= ~(1u << node);
 	}
 }
 

@@ -201,11 +201,9 @@ static enum inv_id for_each_lock(const struct dm_model *m, struct inv_shadow *s,
 		}
 		return INV_OK;
 	}
-	for (i = 0; i < s->cap; i++) {
-		struct sh_res *r = &s->tab[i];
+	for (i = 0; i < s->used; i++) {
+		struct sh_res *r = &s->tab[s->live[i]];
 
-		if (!r->used)
-			continue;
 		for (node = 0; node < nodes && node < DM_MAX_NODES; node++) {
 			struct sh_loc *l = &r->loc[node];
 
