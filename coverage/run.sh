@@ -8,7 +8,8 @@
 # the model (dlmfs-sim run, --trace, --svg, --by-rule), short seeded
 # explores (incl. a pre-5.19 profile whose violation exercises the
 # minimizer), dlmfs-conform on the model and on a 2-node dlmfs-fuse of
-# this build, tests/fuse/run.sh, the fuzz corpus replay. A part that needs
+# this build, dlmfs-fuse's command line (bad usage: exit 2, one line),
+# tests/fuse/run.sh, the fuzz corpus replay. A part that needs
 # /dev/fuse is skipped with a message when it is missing.
 # Exit: 0 all tests passed and every threshold met, 1 otherwise.
 set -u
@@ -101,11 +102,45 @@ ctl_cli() {
 	want 0 "$F" --ctl "$1" restart n2 || r=1
 	want 1 "$F" --ctl "$1" restart 2 || r=1
 	want 1 "$F" --ctl "$1" crash 9 || r=1
-	want 1 "$F" --ctl "$1" bogus || r=1
+	want 2 "$F" --ctl "$1" bogus || r=1
 	want 2 "$F" --ctl "$1" || r=1
 	want 1 "$F" --ctl "$1.missing" status || r=1
 	return $r
 }
+# usage2 CMD...: a malformed invocation exits 2 with one line on stderr
+usage2() {
+	local got n
+	"$@" >/dev/null 2>"$LOG/usage2.err"
+	got=$?
+	n=$(wc -l <"$LOG/usage2.err")
+	[ "$got" = 2 ] && [ "$n" = 1 ] && return 0
+	echo "fuse-cli: '$*' exited $got with $n lines on stderr, want 2 and 1"
+	return 1
+}
+# dlmfs-fuse's command line up to the mount: nothing gets mounted
+fuse_cli() {
+	local F=$C/dlmfs-fuse no=/nonexistent/dlmfs-cov r=0
+	want 0 "$F" -h || r=1
+	want 0 "$F" --version || r=1
+	usage2 "$F" --ctl "$LOG/ctl" crash || r=1
+	usage2 "$F" --ctl "$LOG/ctl" status 1 || r=1
+	usage2 "$F" -o peers= || r=1
+	usage2 "$F" -o peers=/a:/b:/c:/d:/e:/f:/g:/h:/i || r=1
+	usage2 "$F" -o "peers=$no" || r=1
+	usage2 "$F" "$no" -o "peers=$no:$no" || r=1
+	usage2 "$F" 1 2 3 4 5 6 7 8 9 || r=1
+	usage2 "$F" /a /b /c /d /e -o peers=/f:/g:/h:/i || r=1
+	usage2 "$F" -o nosuid,noatime,x-systemd.a,comment=x,defaults \
+		-o ctl=rel/ctl "$no" || r=1
+	usage2 "$F" -o profile=bogus "$no" || r=1
+	usage2 "$F" -o bogus "$no" || r=1
+	# as the mount helper (mount.fuse3 runs it as "dlmfs"): SOURCE MOUNTPOINT
+	usage2 bash -c 'exec -a dlmfs "$0" none "$1"' "$F" "$no" || r=1
+	usage2 bash -c 'exec -a dlmfs "$0" none "$1" "$1"' "$F" "$no" || r=1
+	return $r
+}
+step fuse-cli fuse_cli
+
 T= P=
 # on any exit (a failure, ^C): stop the daemon, unmount, remove the temp dir
 fuse_cleanup() {
