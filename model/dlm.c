@@ -43,6 +43,7 @@ struct dm_res *dlm_res_find(struct dm_model *m, const char *domain,
 	r->domain = dm_strdup(domain);
 	r->name = dm_strdup(name);
 	r->lvb_valid = true;	/* new resources start zeroed (V5) */
+	r->master = -1;		/* set by the first request */
 	m->res = dm_grow(m->res, &m->capres, m->nres + 1, sizeof(*m->res));
 	m->res[m->nres++] = r;
 	return r;
@@ -313,6 +314,9 @@ int dlm_lock(struct dm_model *m, struct dm_lockres *lr, int mode,
 	struct dm_res *r = dlm_res_find(m, lr->domain, lr->name, true);
 	struct dm_lk *lk = dlm_lk_find(r, lr->node, lr->lid);
 
+	/* lock mastery: nobody else knows the resource, the asker masters it */
+	if (r->master < 0)
+		r->master = lr->node;
 	dm_trace_emit(m, DM_T_REQUEST, lr->node, lr, mode, 0, NULL, false,
 		      -1);
 	if (!(flags & DLMF_CONVERT)) {
@@ -436,10 +440,69 @@ void dlm_bast_flushed(struct dm_model *m, const struct dm_ev *e)
 	ul_bast(m, lr, level);
 }
 
+static void trace_recover(struct dm_model *m, struct dm_res *r, int node,
+			  int mode, int peer)
+{
+	struct dm_trace t = { .kind = DM_T_RECOVER, .node = node,
+			      .domain = r->domain, .name = r->name,
+			      .mode = mode, .lvb_valid = r->lvb_valid,
+			      .lvb = r->lvb, .peer = peer };
+
+	if (m->trace_fn)
+		m->trace_fn(m->trace_arg, m, &t);
+}
+
+/*
+ * o2dlm keeps a resource's LVB only on its master (dlm_update_lvb); the
+ * others have their lksb copy. When the master dies, the recovery master
+ * (the model: the lowest live node) rebuilds res->lvb from the PR/EX locks
+ * the *other* survivors send (dlm_remaster_locks skips its own node;
+ * dlm_process_recovery_data), an EX holder's copy first; with none, it has
+ * its own never-filled res->lvb: zeros, though nobody held EX (V6; seen on
+ * 6.1, conformance/scenarios/v6-o2cb-dead-master-loses-lvb.scn).
+ */
+static void remaster(struct dm_model *m, struct dm_res *r, int dead)
+{
+	const unsigned char *from = NULL;
+	int rm = -1, best = DM_IV, lvl;
+	size_t j;
+
+	for (j = 0; j < (size_t)m->nnodes && rm < 0; j++)
+		if ((int)j != dead && m->node[j].alive)
+			rm = (int)j;
+	for (j = 0; j < r->nlk; j++) {
+		struct dm_lk *lk = &r->lk[j];
+		struct dm_lockres *o;
+
+		if (lk->node == dead || lk->node == rm)
+			continue;
+		/*
+		 * What the survivor sends: the lksb its last AST filled,
+		 * at the lower of that AST's mode and the DLM's (a down-
+		 * convert counts from its request, an up-convert from its
+		 * AST).
+		 */
+		o = lk_owner(m, lk);
+		lvl = o && o->level < lk->granted ? o->level : lk->granted;
+		if (!o || lvl < DM_PR || lvl <= best)
+			continue;
+		from = o->lvb;
+		best = lvl;
+	}
+	if (from)
+		memcpy(r->lvb, from, DM_LVB_LEN);
+	else
+		memset(r->lvb, 0, DM_LVB_LEN);
+	r->lvb_valid = true;
+	r->master = rm;
+	trace_recover(m, r, dead, DM_NL, rm);
+}
+
 /*
  * Recovery after a node death (o2dlm dlm_revalidate_lvb / fs/dlm
  * VALNOTVALID): a dead EX holder may have changed the LVB unseen, so it is
- * zeroed (o2cb) or marked invalid (user stack).
+ * zeroed (o2cb) or marked invalid (user stack). On o2cb a dead master
+ * first takes res->lvb with it (remaster).
  */
 void dlm_node_died(struct dm_model *m, int node)
 {
@@ -449,6 +512,8 @@ void dlm_node_died(struct dm_model *m, int node)
 		struct dm_res *r = m->res[i];
 		bool lost = false;
 
+		if (m->prof->stack == DM_STACK_O2CB && r->master == node)
+			remaster(m, r, node);
 		for (j = 0; j < r->nlk; j++) {
 			if (r->lk[j].node != node)
 				continue;
@@ -464,24 +529,36 @@ void dlm_node_died(struct dm_model *m, int node)
 			} else {
 				r->lvb_valid = false;
 			}
-			if (m->trace_fn) {
-				struct dm_trace t = { .kind = DM_T_RECOVER,
-						      .node = node,
-						      .domain = r->domain,
-						      .name = r->name,
-						      .mode = DM_EX,
-						      .lvb_valid = r->lvb_valid,
-						      .lvb = r->lvb,
-						      .peer = -1 };
-
-				m->trace_fn(m->trace_arg, m, &t);
-			}
+			trace_recover(m, r, node, DM_EX, -1);
 		}
 		shuffle(m, r);
 		if (!r->nlk) {
 			res_maybe_purge(m, r);
 			i--;
 		}
+	}
+}
+
+/*
+ * A node leaving a domain hands what it masters, LVB included, to a node
+ * still using it (dlm_migrate_all_locks at dlm_unregister_domain).
+ */
+void dlm_domain_left(struct dm_model *m, int node, const char *domain)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->nres; i++) {
+		struct dm_res *r = m->res[i];
+		int to = -1;
+
+		if (r->master != node || strcmp(r->domain, domain))
+			continue;
+		for (j = 0; j < r->nlk; j++)
+			if (r->lk[j].node != node &&
+			    (to < 0 || r->lk[j].node < to))
+				to = r->lk[j].node;
+		if (to >= 0)
+			r->master = to;
 	}
 }
 

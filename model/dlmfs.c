@@ -66,6 +66,8 @@ static void inode_free(struct dm_model *m, int node, struct dm_inode *in)
 	struct dm_lockres *lr = in->lr;
 
 	m->node[node].itab[in->ino] = NULL;
+	if (in->type == DM_I_DOMAIN)
+		dlm_domain_left(m, node, in->name);
 	if (lr) {
 		struct dm_res *r = dlm_res_find(m, lr->domain, lr->name, false);
 

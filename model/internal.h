@@ -25,6 +25,7 @@ struct dm_lk {
 
 struct dm_res {
 	char *domain, *name;
+	int master;		/* o2dlm: the node whose res->lvb counts */
 	bool lvb_valid;
 	unsigned char lvb[DM_LVB_LEN];
 	struct dm_lk *lk;
@@ -178,6 +179,7 @@ int dlm_lock(struct dm_model *m, struct dm_lockres *lr, int mode,
 	     unsigned flags);
 int dlm_unlock(struct dm_model *m, struct dm_lockres *lr, unsigned flags);
 void dlm_node_died(struct dm_model *m, int node);
+void dlm_domain_left(struct dm_model *m, int node, const char *domain);
 void dlm_bast_flushed(struct dm_model *m, const struct dm_ev *e);
 void dlm_free_all(struct dm_model *m);
 uint32_t dlm_blockers(struct dm_model *m, const struct dm_lockres *lr,

@@ -24,6 +24,9 @@ struct sh_loc {
 	uint32_t vanish_own;	/* vanish events caused by this node */
 	uint32_t mark;		/* others' vanish count when armed */
 	unsigned char lvb[DM_LVB_LEN];
+	bool snap_set;		/* a grant is on its way: what it carries */
+	bool snap_valid;
+	unsigned char snap[DM_LVB_LEN];
 };
 
 struct sh_res {
@@ -35,6 +38,10 @@ struct sh_res {
 	uint32_t vanish_total;
 	uint32_t zombies;	/* nodes holding a poisoned lock (T2) */
 	uint32_t raw;		/* nodes with a raw DLM user's lock (M3) */
+	signed char raw_level[DM_MAX_NODES];	/* its granted mode */
+	uint32_t raw_snap_set;	/* as snap_set, for raw locks */
+	uint32_t raw_snap_valid;
+	unsigned char raw_snap[DM_MAX_NODES][DM_LVB_LEN];
 	struct sh_loc loc[DM_MAX_NODES];
 };
 

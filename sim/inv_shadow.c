@@ -35,6 +35,7 @@ static void sh_loc_clear(struct sh_loc *l)
 	l->valid = true;
 	l->armed = false;
 	l->dc_from_ex = false;
+	l->snap_set = false;
 	l->ino = 0;
 	memset(l->lvb, 0, sizeof(l->lvb));
 }
@@ -48,8 +49,10 @@ static void sh_res_init(struct sh_res *r, const char *key, uint64_t h)
 	r->hash = h;
 	snprintf(r->key, sizeof(r->key), "%s", key);
 	r->pub_valid = true;
-	for (i = 0; i < DM_MAX_NODES; i++)
+	for (i = 0; i < DM_MAX_NODES; i++) {
 		sh_loc_clear(&r->loc[i]);
+		r->raw_level[i] = DM_IV;
+	}
 }
 
 static int sh_grow(struct inv_shadow *s)
@@ -224,6 +227,16 @@ static void sh_crash(struct inv_shadow *s, int node)
 }
 
 /*
+ * The DLM copies the LVB into a grant's AST when it grants (the model queues
+ * it then), so a fetch must match the value published at that moment, not
+ * whatever recovery made of the resource while the AST was on its way.
+ */
+static void sh_snap(unsigned char *dst, const struct sh_res *r)
+{
+	memcpy(dst, r->pub, DM_LVB_LEN);
+}
+
+/*
  * A raw DLM user's lock (M3: ocfs2 itself, stack_user's version_lock) has
  * no lock file, so its records carry ino 0; poisoned dlmfs locks (T2) do
  * too, but they never request or unlock again. The real DLM keeps the
@@ -235,21 +248,42 @@ static void sh_crash(struct inv_shadow *s, int node)
 static void sh_raw(struct inv_shadow *s, struct sh_res *r, int node,
 		   const struct dm_trace *t)
 {
+	uint32_t bit = 1u << node;
+	const unsigned char *want = r->pub;
+	bool want_valid = r->pub_valid;
+
 	switch (t->kind) {
+	case DM_T_GRANT:
+		sh_snap(r->raw_snap[node], r);
+		r->raw_snap_set |= bit;
+		r->raw_snap_valid = (r->raw_snap_valid & ~bit) |
+				    (r->pub_valid ? bit : 0);
+		break;
 	case DM_T_FETCH:
 		if (!t->lvb)
 			break;
-		if (t->lvb_valid != r->pub_valid ||
-		    (r->pub_valid && memcmp(t->lvb, r->pub, DM_LVB_LEN)))
+		if (r->raw_snap_set & bit) {
+			want = r->raw_snap[node];
+			want_valid = r->raw_snap_valid & bit;
+		}
+		if (t->lvb_valid != want_valid ||
+		    (want_valid && memcmp(t->lvb, want, DM_LVB_LEN)))
 			sh_fail(s, "raw fetch", r->key, node, t->lvb,
-				t->lvb_valid, r->pub, r->pub_valid);
+				t->lvb_valid, want, want_valid);
 		break;
 	case DM_T_REQUEST:
 		if (!sh_any_present(r)) {
 			memset(r->pub, 0, DM_LVB_LEN);	/* V5 */
 			r->pub_valid = true;
 		}
+		if (!(r->raw & (1u << node)))
+			r->raw_level[node] = DM_IV;
 		r->raw |= 1u << node;
+		break;
+	case DM_T_AST:
+		if (!t->status)
+			r->raw_level[node] = (signed char)t->mode;
+		r->raw_snap_set &= ~bit;
 		break;
 	case DM_T_REFUSED:
 		r->raw &= ~(1u << node);	/* a raw lock is always new */
@@ -264,12 +298,47 @@ static void sh_raw(struct inv_shadow *s, struct sh_res *r, int node,
 	}
 }
 
+/*
+ * o2cb: the resource's master died (the model says which node recovers it;
+ * the value is worked out here). The recovery master rebuilds the LVB only
+ * from the PR/EX locks other survivors hold, an EX copy first; a raw lock
+ * holds the current value (it never writes). None: zeros (V6).
+ */
+static void sh_remaster(struct sh_res *r, int dead, int rm)
+{
+	const unsigned char *from = NULL;
+	int i, best = DM_IV;
+
+	for (i = 0; i < DM_MAX_NODES; i++) {
+		const struct sh_loc *l = &r->loc[i];
+
+		if (i == dead || i == rm)
+			continue;
+		if (l->present && l->level >= DM_PR && l->level > best) {
+			from = l->lvb;
+			best = l->level;
+		}
+		if ((r->raw & (1u << i)) && r->raw_level[i] >= DM_PR &&
+		    r->raw_level[i] > best) {
+			from = r->pub;
+			best = r->raw_level[i];
+		}
+	}
+	if (from && from != r->pub)
+		memcpy(r->pub, from, DM_LVB_LEN);
+	else if (!from)
+		memset(r->pub, 0, DM_LVB_LEN);
+	r->pub_valid = true;
+}
+
 void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 		      const struct dm_trace *t)
 {
 	struct sh_res *r;
 	struct sh_loc *l;
 	const struct dm_profile *p = dm_get_profile(m);
+	const unsigned char *want;
+	bool want_valid, snap;
 
 	if (t->node < 0 || t->node >= DM_MAX_NODES)
 		return;
@@ -281,6 +350,10 @@ void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 	if (!r)
 		return;
 	l = &r->loc[t->node];
+	if (t->kind == DM_T_RECOVER && t->mode == DM_NL) {
+		sh_remaster(r, t->node, t->peer);
+		return;
+	}
 	if (t->kind == DM_T_RECOVER) {
 		/* a dead EX holder's value is lost: o2dlm zeroes it (V6),
 		 * fs/dlm marks it not valid */
@@ -328,13 +401,20 @@ void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 		if (t->kind == DM_T_CANCEL)
 			sh_vanish(r, l);
 		break;
+	case DM_T_GRANT:
+		sh_snap(l->snap, r);
+		l->snap_valid = r->pub_valid;
+		l->snap_set = true;
+		break;
 	case DM_T_AST:
+		snap = l->snap_set;
+		l->snap_set = false;
 		if (t->status)
 			break;
 		if (t->mode >= DM_PR && t->mode > l->level) {
 			/* every new lock and up-convert carries VALBLK (V4) */
-			memcpy(l->lvb, r->pub, DM_LVB_LEN);
-			l->valid = r->pub_valid;
+			memcpy(l->lvb, snap ? l->snap : r->pub, DM_LVB_LEN);
+			l->valid = snap ? l->snap_valid : r->pub_valid;
 		} else if (l->dc_from_ex && t->mode < DM_EX) {
 			/* our own published value is valid from its AST on */
 			l->valid = true;
@@ -346,12 +426,14 @@ void inv_shadow_trace(struct inv_shadow *s, const struct dm_model *m,
 	case DM_T_FETCH:
 		if (!t->lvb)
 			break;
-		if (t->lvb_valid != r->pub_valid ||
-		    (r->pub_valid && memcmp(t->lvb, r->pub, DM_LVB_LEN)))
+		want = l->snap_set ? l->snap : r->pub;
+		want_valid = l->snap_set ? l->snap_valid : r->pub_valid;
+		if (t->lvb_valid != want_valid ||
+		    (want_valid && memcmp(t->lvb, want, DM_LVB_LEN)))
 			sh_fail(s, "fetch", r->key, t->node, t->lvb,
-				t->lvb_valid, r->pub, r->pub_valid);
-		memcpy(l->lvb, r->pub, DM_LVB_LEN);
-		l->valid = r->pub_valid;
+				t->lvb_valid, want, want_valid);
+		memcpy(l->lvb, want, DM_LVB_LEN);
+		l->valid = want_valid;
 		break;
 	case DM_T_DOWNCONVERT:
 		if (l->level == DM_EX && t->mode < DM_EX) {

@@ -714,6 +714,48 @@ static void test_node_death_o2cb_zero(void **state)
 	assert_int_equal(rv.nlocks, 1);	/* the dead node's lock is gone */
 }
 
+/*
+ * V6 o2cb, mastery: n1 asks first and masters the resource; n2 holds PR of
+ * the published "stay". If n1 dies while master, the recovery master n2 has
+ * no other survivor to rebuild res->lvb from: zeros (seen on 6.1). If n1
+ * left the domain first, it migrated mastery (and the LVB) to n2: kept.
+ */
+static void master_case(void **state, bool leave_first, const char *want)
+{
+	struct dm_model *m = mh_model(state, "linux-6", 2);
+	unsigned char lvb[DM_LVB_LEN] = { 0 };
+	struct dm_res_view rv;
+	int fa, fb;
+
+	memcpy(lvb, want, strlen(want));
+	mh_mkdir(m, 0, "dom");
+	fa = mh_open(m, 0, "dom/lk", O_RDWR | O_CREAT);
+	assert_rc(dm_write(m, fa, "stay", 4), 4);
+	mh_close(m, fa);
+	mh_mkdir(m, 1, "dom");
+	fb = mh_open(m, 1, "dom/lk", O_RDONLY | O_CREAT);	/* n1 EX->PR */
+	if (leave_first) {
+		assert_rc(mh_unlink(m, 0, "dom/lk"), 0);
+		assert_rc(dm_sys_rmdir(m, 0, "dom", &mh_root), 0);
+	}
+	assert_rc(dm_crash(m, 0), 0);
+	mh_settle(m);
+	assert_true(mh_res_find(m, "dom", "lk", &rv) >= 0);
+	assert_true(rv.lvb_valid);
+	assert_memory_equal(rv.lvb, lvb, DM_LVB_LEN);
+	mh_close(m, fb);
+}
+
+static void test_node_death_o2cb_master_loses_lvb(void **state)
+{
+	master_case(state, false, "");
+}
+
+static void test_domain_leave_migrates_mastery(void **state)
+{
+	master_case(state, true, "stay");
+}
+
 /* V6 user stack: invalid LVB, read returns 0 until an EX writer publishes */
 static void test_node_death_user_invalid(void **state)
 {
@@ -840,6 +882,8 @@ int main(void)
 		MH_TEST(test_lvb_publish_and_fetch),
 		MH_TEST(test_cancel_inflight_upconvert),
 		MH_TEST(test_node_death_o2cb_zero),
+		MH_TEST(test_node_death_o2cb_master_loses_lvb),
+		MH_TEST(test_domain_leave_migrates_mastery),
 		MH_TEST(test_node_death_user_invalid),
 		MH_TEST(test_event_order_ast_before_bast),
 	};
