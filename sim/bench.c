@@ -124,7 +124,8 @@ static double explore_rate(int nodes, int actors, uint64_t steps,
 
 int bench_main(int argc, char **argv)
 {
-	uint64_t ops = 5000000, steps = 1000000, d1 = 0, d2 = 0;
+	uint64_t ops = BENCH_OPS_DEFAULT, steps = BENCH_STEPS_DEFAULT;
+	uint64_t d1 = 0, d2 = 0;
 	double mo, bo, e3, e1;
 	int i;
 

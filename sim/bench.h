@@ -6,6 +6,10 @@
 #ifndef DLMFS_BENCH_H
 #define DLMFS_BENCH_H
 
+/* defaults of --ops and --steps (also printed by dlmfs-sim bench --help) */
+#define BENCH_OPS_DEFAULT	5000000
+#define BENCH_STEPS_DEFAULT	1000000
+
 int bench_main(int argc, char **argv);
 
 #endif

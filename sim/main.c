@@ -147,9 +147,7 @@ static int explore_cmd(int argc, char **argv)
 #endif
 
 #ifdef HAVE_BENCH
-/* bench --help (sim/bench.c parses the flags; defaults as in bench_main) */
-#define BENCH_OPS_DEFAULT	5000000
-#define BENCH_STEPS_DEFAULT	1000000
+/* bench --help (sim/bench.c parses the flags; defaults from bench.h) */
 
 static void bench_usage(FILE *f)
 {
