@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "dlmfs_fuse.h"
+#if __has_include("dlmfs_paths.h")
+#include "dlmfs_paths.h"	/* DLMFS_PKGLIBDIR, from man/man.mk */
+#endif
 
 #define OPT(t, f, v) { t, offsetof(struct dfs_opts, f), v }
 
@@ -74,6 +77,8 @@ static void usage(FILE *f)
 "       dlmfs SOURCE MOUNTPOINT [-o OPTIONS] (run by mount -t fuse.dlmfs;\n"
 "                                             SOURCE is ignored)\n"
 "       dlmfs-fuse --ctl PATH crash N|restart N|status|caps\n"
+"       dlmfs-fuse --o2dlm-env   print the LD_PRELOAD line libo2dlm programs\n"
+"                                need on a dlmfs-fuse mount (libdlmfs-compat.so)\n"
 "options:\n"
 "  -f                      stay in the foreground (default: daemonize)\n"
 "  -d, -o debug            FUSE debug output, implies -f (default: off)\n"
@@ -472,6 +477,49 @@ static int absolute_ctl(struct dfs_opts *ps)
 	return 0;
 }
 
+/*
+ * `dlmfs-fuse --o2dlm-env`: libo2dlm only accepts a mount whose statfs type
+ * is dlmfs's; libdlmfs-compat.so makes a dlmfs-fuse mount say so. Look for
+ * it beside this program (a build tree), then where make install put it.
+ */
+static int o2dlm_env_main(int argc)
+{
+	static const char *const rel[] = { "libdlmfs-compat.so",
+					   "../lib/dlmfs-lab/libdlmfs-compat.so" };
+	char self[PATH_MAX], cand[PATH_MAX + 64], found[PATH_MAX];
+	ssize_t n;
+	size_t i;
+	char *slash;
+
+	if (argc != 2) {
+		fprintf(stderr, "dlmfs-fuse: --o2dlm-env takes no arguments\n");
+		return 2;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(cand, sizeof(cand), "%s/%s", self, rel[i]);
+			if (!access(cand, R_OK) && realpath(cand, found))
+				goto print;
+		}
+	}
+#ifdef DLMFS_PKGLIBDIR
+	if (!access(DLMFS_PKGLIBDIR "/libdlmfs-compat.so", R_OK) &&
+	    realpath(DLMFS_PKGLIBDIR "/libdlmfs-compat.so", found))
+		goto print;
+#endif
+	fprintf(stderr, "dlmfs-fuse: libdlmfs-compat.so not found beside %s or in its ../lib/dlmfs-lab\n",
+		n > 0 ? self : "this program");
+	return 1;
+print:
+	printf("export LD_PRELOAD=%s\n", found);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -482,6 +530,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "--ctl"))
 		return ctl_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "--o2dlm-env"))
+		return o2dlm_env_main(argc);
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return 1;

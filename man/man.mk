@@ -46,6 +46,8 @@ $(BUILD)/man/dlmfs_paths.h: dlmfs-man-force
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/conformance/conform_main.o: $(BUILD)/man/dlmfs_paths.h
 $(BUILD)/conformance/conform_main.o: CFLAGS += -I$(BUILD)/man
+$(BUILD)/fs/main.o: $(BUILD)/man/dlmfs_paths.h
+$(BUILD)/fs/main.o: CFLAGS += -I$(BUILD)/man
 
 $(BUILD)/man/mount.fuse.dlmfs: man/mount.fuse.dlmfs.in dlmfs-man-force
 	@mkdir -p $(dir $@)

@@ -88,6 +88,8 @@ check "man8/mount.fuse.dlmfs.8 resolves" test -f "$(S "$MAN8DIR/mount.fuse.dlmfs
 check "man1/dlmfs.1 resolves" test -f "$(S "$MAN1DIR/dlmfs.1")"
 check "libdlmfs-compat.so is a shared object" \
 	sh -c "od -An -c -N4 '$(S "$PKGLIBDIR/libdlmfs-compat.so")' | grep -q 'E   L   F'"
+check "dlmfs-fuse --o2dlm-env names the staged libdlmfs-compat.so" \
+	test "$("$(S "$BINDIR/dlmfs-fuse")" --o2dlm-env)" = "export LD_PRELOAD=$(realpath "$(S "$PKGLIBDIR/libdlmfs-compat.so")")"
 
 echo "# man pages render without warnings"
 for m in "$(S "$MAN1DIR")"/*.1 "$(S "$MAN7DIR")"/*.7; do
