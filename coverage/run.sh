@@ -122,6 +122,8 @@ fuse_cli() {
 	local F=$C/dlmfs-fuse no=/nonexistent/dlmfs-cov r=0
 	want 0 "$F" -h || r=1
 	want 0 "$F" --version || r=1
+	want 0 "$F" --o2dlm-env || r=1
+	usage2 "$F" --o2dlm-env extra || r=1
 	usage2 "$F" --ctl "$LOG/ctl" crash || r=1
 	usage2 "$F" --ctl "$LOG/ctl" status 1 || r=1
 	usage2 "$F" -o peers= || r=1
