@@ -74,61 +74,16 @@ static bool same_failure(struct conv *c, const uint32_t *idx, size_t *n)
 	return true;
 }
 
-/* Zeller's ddmin (complements), within MAX_REPLAYS */
-static size_t ddmin(struct conv *c, uint32_t *idx, size_t n)
+static bool conv_fails(void *arg, const uint32_t *cand, size_t *m)
 {
-	uint32_t *tmp = malloc(n * sizeof(*tmp));
-	size_t gran = 2;
-
-	if (!tmp)
-		return n;
-	while (n >= 2 && c->replays < MAX_REPLAYS) {
-		size_t chunk = (n + gran - 1) / gran, i, k, m;
-		bool cut = false;
-
-		for (i = 0; i < gran && c->replays < MAX_REPLAYS; i++) {
-			size_t lo = i * chunk, hi = lo + chunk;
-
-			if (lo >= n)
-				break;
-			for (k = m = 0; k < n; k++)
-				if (k < lo || k >= hi)
-					tmp[m++] = idx[k];
-			if (m && same_failure(c, tmp, &m)) {
-				memcpy(idx, tmp, m * sizeof(*idx));
-				n = m;
-				gran = gran > 2 ? gran - 1 : 2;
-				cut = true;
-				break;
-			}
-		}
-		if (cut)
-			continue;
-		if (gran >= n)
-			break;
-		gran = gran * 2 < n ? gran * 2 : n;
-	}
-	free(tmp);
-	return n;
+	return same_failure(arg, cand, m);
 }
 
-static const char *spec_of(enum inv_id id)
+static bool conv_budget(void *arg)
 {
-	switch (id) {
-	case INV_OK:
-	case INV_COMPAT:
-		return "X1";
-	case INV_HOLDERS:
-		return "L1";
-	case INV_LVB:
-		return "V3";
-	case INV_BLOCKED:
-		return "L6";
-	case INV_POLL:
-		return "P1";
-	default:
-		return "L8";
-	}
+	const struct conv *c = arg;
+
+	return c->replays < MAX_REPLAYS;
 }
 
 /*
@@ -170,7 +125,7 @@ static void header(struct conv *c, struct scn *s, size_t from, size_t n,
 		snprintf(title, sizeof(title), "ops fuzzer input %s (%zu steps)",
 			 input, n);
 	s->title = strdup(title);
-	snprintf(s->rules[0], sizeof(s->rules[0]), "%s", spec_of(c->want));
+	snprintf(s->rules[0], sizeof(s->rules[0]), "%s", c->want == INV_OK ? "X1" : x_rule_of(c->want));
 	s->nrules = 1;
 	s->req.nodes = c->hdr.nodes;
 	snprintf(s->req.stack, sizeof(s->req.stack), "%s",
@@ -282,7 +237,7 @@ static int convert(struct conv *c, const uint8_t *buf, size_t len,
 				"fail again (%s); writing them unshrunk\n",
 				input, c->why);
 		} else if (c->minimize) {
-			n = ddmin(c, idx, m);
+			n = x_ddmin(idx, m, conv_fails, conv_budget, c);
 		}
 	}
 	rc = emit(c, idx, n, c->nrec, input, out);

@@ -136,5 +136,15 @@ int x_minimize_and_write(struct x_state *x, size_t fail_idx,
 			 struct explore_result *res);
 /* `hangs` lines for the calls still pending at the end (ops2scn too) */
 void x_add_hangs(struct x_state *x);
+/*
+ * Zeller's ddmin, complements only, over idx[0..n): fails(arg, cand, &m)
+ * says whether cand[0..m) still fails (and may cut m to the failing step);
+ * budget(arg) false stops early. Returns the new n. ops2scn shares it.
+ */
+size_t x_ddmin(uint32_t *idx, size_t n,
+	       bool (*fails)(void *arg, const uint32_t *cand, size_t *m),
+	       bool (*budget)(void *arg), void *arg);
+/* the rule a violation names in a reproducer's `spec:` line */
+const char *x_rule_of(enum inv_id id);
 
 #endif

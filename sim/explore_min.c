@@ -79,7 +79,7 @@ static bool same_hang(struct min *mn)
 }
 
 /* does idx[0..*n) still fail the same way? then cut it after the failure */
-static bool test(struct min *mn, uint32_t *idx, size_t *n)
+static bool test(struct min *mn, const uint32_t *idx, size_t *n)
 {
 	size_t at = 0;
 
@@ -90,20 +90,20 @@ static bool test(struct min *mn, uint32_t *idx, size_t *n)
 	return true;
 }
 
-/* Zeller's ddmin, complements only, within the replay budget */
-static size_t ddmin(struct min *mn, uint32_t *idx, size_t n)
+size_t x_ddmin(uint32_t *idx, size_t n,
+	       bool (*fails)(void *arg, const uint32_t *cand, size_t *m),
+	       bool (*budget)(void *arg), void *arg)
 {
 	uint32_t *tmp = malloc(n * sizeof(*tmp));
 	size_t gran = 2;
 
 	if (!tmp)
 		return n;
-	while (n >= 2 && mn->replays < MAX_REPLAYS && mn->work < MAX_WORK) {
+	while (n >= 2 && budget(arg)) {
 		size_t chunk = (n + gran - 1) / gran, i;
 		bool cut = false;
 
-		for (i = 0; i < gran && mn->replays < MAX_REPLAYS &&
-			    mn->work < MAX_WORK; i++) {
+		for (i = 0; i < gran && budget(arg); i++) {
 			size_t lo = i * chunk, hi = lo + chunk, m = 0, k;
 
 			if (lo >= n)
@@ -113,7 +113,7 @@ static size_t ddmin(struct min *mn, uint32_t *idx, size_t n)
 			for (k = 0; k < n; k++)
 				if (k < lo || k >= hi)
 					tmp[m++] = idx[k];
-			if (m && test(mn, tmp, &m)) {
+			if (m && fails(arg, tmp, &m)) {
 				memcpy(idx, tmp, m * sizeof(*idx));
 				n = m;
 				gran = gran > 2 ? gran - 1 : 2;
@@ -131,7 +131,19 @@ static size_t ddmin(struct min *mn, uint32_t *idx, size_t n)
 	return n;
 }
 
-static const char *spec_of(enum inv_id id)
+static bool min_fails(void *arg, const uint32_t *cand, size_t *m)
+{
+	return test(arg, cand, m);
+}
+
+static bool min_budget(void *arg)
+{
+	const struct min *mn = arg;
+
+	return mn->replays < MAX_REPLAYS && mn->work < MAX_WORK;
+}
+
+const char *x_rule_of(enum inv_id id)
 {
 	switch (id) {
 	case INV_COMPAT:
@@ -231,7 +243,7 @@ static int write_scn(struct min *mn, struct x_state *orig, const uint32_t *idx,
 		 inv_name(mn->want), from, n);
 	x->scn->title = strdup(title);
 	snprintf(x->scn->rules[0], sizeof(x->scn->rules[0]), "%s",
-		 spec_of(mn->want));
+		 x_rule_of(mn->want));
 	x->scn->nrules = 1;
 	x->scn->req.nodes = o->nodes;
 	snprintf(x->scn->req.stack, sizeof(x->scn->req.stack), "%s",
@@ -318,7 +330,7 @@ int x_minimize_and_write(struct x_state *orig, size_t fail_idx,
 		rc = -EPROTO;
 		goto out;
 	}
-	n = ddmin(mn, idx, n);
+	n = x_ddmin(idx, n, min_fails, min_budget, mn);
 	rc = write_scn(mn, orig, idx, n, total, res);
 	if (rc)
 		fprintf(orig->o->out, "explore: cannot write the reproducer in "
