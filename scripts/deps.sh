@@ -1,18 +1,21 @@
 #!/bin/sh
-# deps.sh [build|check|fuse|fuzz|coverage|all] - install the Debian packages a
+# deps.sh [build|check|fuse|fuzz|coverage|kernel|all] - install the Debian packages a
 # target needs, as root or through sudo; one clear line and exit 1 otherwise.
 set -u
 need_build="gcc make pkg-config libcmocka-dev valgrind clang libfuse3-dev fuse3 ocfs2-tools-dev comerr-dev python3"
 need_fuse="libfuse3-dev fuse3"
 need_fuzz="afl++"
 need_coverage="lcov"
+# make kernel-check: qemu VMs from an initramfs with a static agent
+need_kernel="qemu-system-x86 busybox-static cpio kmod socat xz-utils gcc libc6-dev"
 case "${1:-build}" in
 build|check) want="$need_build" ;;
 fuse) want="$need_build $need_fuse" ;;
 fuzz) want="$need_build $need_fuzz" ;;
 coverage) want="$need_build $need_coverage" ;;
+kernel) want="$need_kernel" ;;
 all) want="$need_build $need_fuse $need_fuzz $need_coverage" ;;
-*) echo "deps.sh: unknown set '$1' (build|check|fuse|fuzz|coverage|all)" >&2; exit 2 ;;
+*) echo "deps.sh: unknown set '$1' (build|check|fuse|fuzz|coverage|kernel|all)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

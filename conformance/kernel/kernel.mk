@@ -17,7 +17,7 @@ $(KAGENT): $(BUILD)/conformance/agent_main.o $(LIBCONF) $(LIBSIM) $(LIBDM)
 
 kernel-check:
 	@scripts/deps.sh build
-	@conformance/kernel/deps.sh || { echo "kernel-check: SKIP: host packages"; exit 0; }
+	@scripts/deps.sh kernel || { echo "kernel-check: SKIP: host packages"; exit 0; }
 	@$(MAKE) --no-print-directory $(BUILD)/dlmfs-conform $(KAGENT)
 	@BUILD=$(BUILD) KERNEL_CACHE=$(KERNEL_CACHE) NODES=$(NODES) KERNEL=$(KERNEL) \
 		conformance/kernel/run.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]

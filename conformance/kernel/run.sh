@@ -44,7 +44,7 @@ mkdir -p "$KC"
 KC=$(cd "$KC" && pwd)
 
 # 1. host packages, the kernel, the initramfs
-"$HERE/deps.sh" || skip "host packages missing (see above)"
+scripts/deps.sh kernel || skip "host packages missing (see above)"
 for t in "${QEMU:-qemu-system-x86_64}" socat busybox cpio depmod; do
 	command -v $t >/dev/null || skip "$t not found"
 done
